@@ -1,0 +1,81 @@
+/**
+ * The worker: runs signature session workflows and their activities. Started alone (`npm run worker`) it connects to
+ * the Temporal cluster named by the SDK's usual environment variables (`TEMPORAL_ADDRESS`, `TEMPORAL_NAMESPACE`,
+ * `TEMPORAL_API_KEY`, `TEMPORAL_TLS_*`, or a `TEMPORAL_PROFILE` in a config file) and to the Rest PKI Core instance
+ * named by `RESTPKI_ENDPOINT` and `RESTPKI_API_KEY`. Any number of workers may poll the same task queue.
+ */
+import { loadClientConnectConfig } from '@temporalio/envconfig';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { z } from 'zod';
+import { createActivities } from './activities';
+import { loadConfig } from './config';
+import { createLogger } from './logger';
+import { loadRestPkiSettings, RestPkiClient } from './restpki/client';
+import { FilesystemDocumentStore } from './storage/filesystem-store';
+import { loadDocumentStoreSettings } from './storage/settings';
+import { DEFAULT_TASK_QUEUE } from './workflows/messages';
+
+const workerSettingsSchema = z.object({
+  TASK_QUEUE: z.string().min(1).default(DEFAULT_TASK_QUEUE),
+});
+
+export interface SignatureWorkerOptions {
+  connection: NativeConnection;
+  namespace?: string;
+  taskQueue?: string;
+  restPki: RestPkiClient;
+  store: FilesystemDocumentStore;
+  /** Prebuilt workflow code (tests bundle once per file); by default the worker bundles `./workflows` itself. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+  /** Extra worker options, for tests and tuning. */
+  tuning?: Partial<
+    Pick<WorkerOptions, 'maxConcurrentActivityTaskExecutions' | 'maxCachedWorkflows' | 'shutdownGraceTime'>
+  >;
+}
+
+/** Builds a worker for the signature session workflow over a Rest PKI Core client and a document store. */
+export async function createSignatureWorker(options: SignatureWorkerOptions): Promise<Worker> {
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace ?? 'default',
+    taskQueue: options.taskQueue ?? DEFAULT_TASK_QUEUE,
+    ...(options.workflowBundle
+      ? { workflowBundle: options.workflowBundle }
+      : { workflowsPath: require.resolve('./workflows') }),
+    activities: createActivities({ restPki: options.restPki, store: options.store }),
+    ...options.tuning,
+  });
+}
+
+async function main(): Promise<void> {
+  const log = createLogger('worker');
+  const { TASK_QUEUE } = loadConfig(workerSettingsSchema);
+  const restPkiSettings = loadRestPkiSettings();
+  const storeSettings = loadDocumentStoreSettings();
+  const { connectionOptions, namespace } = loadClientConnectConfig();
+
+  const connection = await NativeConnection.connect(connectionOptions);
+  const worker = await createSignatureWorker({
+    connection,
+    namespace,
+    taskQueue: TASK_QUEUE,
+    restPki: new RestPkiClient(restPkiSettings),
+    store: new FilesystemDocumentStore(storeSettings.root),
+  });
+  log.info(
+    { address: connectionOptions.address, namespace: namespace ?? 'default', taskQueue: TASK_QUEUE },
+    'Worker polling',
+  );
+  try {
+    await worker.run();
+  } finally {
+    await connection.close();
+  }
+}
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,2 @@
+/** The workflows this project's worker runs. */
+export { signatureSession } from './signature-session';
