@@ -3,6 +3,7 @@
  * user in one round trip, read its state, list, cancel, hand over a user's return, and wait for the result.
  */
 import { Readable } from 'node:stream';
+import { status } from '@grpc/grpc-js';
 import {
   type Client,
   WithStartWorkflowOperation,
@@ -65,6 +66,17 @@ export class SessionNotFoundError extends Error {
   constructor(readonly applicationKey: string) {
     super(`No signature session has the application key ${applicationKey}`);
     this.name = 'SessionNotFoundError';
+  }
+}
+
+/** Thrown when an operation needs a running session and the session already ended. */
+export class SessionEndedError extends Error {
+  constructor(
+    readonly applicationKey: string,
+    readonly status: SessionStatus,
+  ) {
+    super(`The signature session with the application key ${applicationKey} already ended as ${status}`);
+    this.name = 'SessionEndedError';
   }
 }
 
@@ -163,9 +175,19 @@ export class SignatureSessionsClient {
     return this.#withHandle(applicationKey, (handle) => handle.query(sessionStateQuery));
   }
 
-  /** Cancels a session whose user has not finished; the returned state says how it ended. */
+  /**
+   * Cancels a session whose user has not finished; the returned state says how it ended. Throws
+   * {@link SessionEndedError} when the session already ended, and a `WorkflowUpdateFailedError` when it is past
+   * waiting for the user (its files are being stored).
+   */
   async cancel(applicationKey: string): Promise<SignatureSessionState> {
-    return this.#withHandle(applicationKey, (handle) => handle.executeUpdate(cancelSessionUpdate));
+    try {
+      return await this.#withHandle(applicationKey, (handle) => handle.executeUpdate(cancelSessionUpdate));
+    } catch (error) {
+      if (!(error instanceof SessionNotFoundError)) throw error;
+      const state = await this.get(applicationKey);
+      throw new SessionEndedError(applicationKey, state.status);
+    }
   }
 
   /** Waits for the session to end and returns its result. */
@@ -292,7 +314,7 @@ function isKeyConflict(error: unknown): boolean {
 
 function isNotFound(error: unknown): boolean {
   if (error instanceof Error && error.name === 'WorkflowNotFoundError') return true;
-  return isGrpcServiceError(error) && error.code === 5;
+  return isGrpcServiceError(error) && error.code === status.NOT_FOUND;
 }
 
 /** A string literal for a visibility query. */

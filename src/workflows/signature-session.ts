@@ -66,8 +66,8 @@ type WaitResult = { snapshot: SessionSnapshot; ended?: 'abandoned' | 'cancelled'
 
 export async function signatureSession(input: SignatureSessionInput): Promise<SignatureSessionResult> {
   const { workflowId } = workflowInfo();
-  const abandonAt = Date.now() + msToNumber(input.abandonAfter ?? DEFAULT_ABANDON_AFTER);
-  const state = initialState(input, abandonAt);
+  const startedAt = Date.now();
+  const state = initialState(input, startedAt + msToNumber(input.abandonAfter ?? DEFAULT_ABANDON_AFTER));
   const inbox = listen(state, input);
 
   setStatus(state, 'creating', 'Rest PKI Core to create the session');
@@ -75,7 +75,7 @@ export async function signatureSession(input: SignatureSessionInput): Promise<Si
   state.sessionId = link.sessionId;
   state.redirectUrl = link.redirectUrl;
 
-  const waited = await waitForUser(state, inbox, link.sessionId, input);
+  const waited = await waitForUser(state, inbox, link.sessionId, input, startedAt);
   let snapshot = waited.snapshot;
 
   if (!waited.ended && snapshot.status === 'Processing') {
@@ -123,13 +123,13 @@ async function waitForUser(
   inbox: Inbox,
   sessionId: string,
   input: SignatureSessionInput,
+  startedAt: number,
 ): Promise<WaitResult> {
   const schedule = { ...DEFAULT_RECONCILE, ...input.reconcile };
-  const startedAt = Date.now();
   const reminders = (input.remindAfter ?? []).map((after) => startedAt + msToNumber(after));
   const abandonAt = Date.parse(state.abandonAt);
   let reconcileDelay = msToNumber(schedule.initialInterval);
-  let nextReadAt = startedAt + reconcileDelay;
+  let nextReadAt = Date.now() + reconcileDelay;
 
   for (;;) {
     const nextReminderAt = reminders[state.remindersDue.length];

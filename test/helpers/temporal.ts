@@ -7,23 +7,27 @@ import { randomUUID } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { ALL_SEARCH_ATTRIBUTES } from '../../src/search-attributes';
+import { registerSearchAttributes } from '../../src/setup-search-attributes';
 import { temporalCliPath, testServerPath } from '../../src/local-temporal/servers';
 
 let runtimeInstalled = false;
 
-/** Keeps the SDK's own logs to warnings, so test output stays readable. */
+/** Keeps the SDK's own logs to errors (`TEMPORAL_LOG_LEVEL=WARN` shows warnings, such as each failed activity attempt). */
 function quietRuntime(): void {
   if (runtimeInstalled) return;
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  Runtime.install({ logger: new DefaultLogger(process.env.TEMPORAL_LOG_LEVEL === 'WARN' ? 'WARN' : 'ERROR') });
   runtimeInstalled = true;
 }
 
 /** Starts the Java time-skipping test server. Time-skipping tests in one file must run one at a time. */
 export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   quietRuntime();
-  return TestWorkflowEnvironment.createTimeSkipping({
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: testServerPath() } },
   });
+  // The test server knows no custom search attributes until they are added, as on a real cluster.
+  await registerSearchAttributes(env.connection, env.namespace ?? 'default');
+  return env;
 }
 
 /** Starts a Temporal dev server with the project's search attributes registered. */
