@@ -46,7 +46,14 @@ export default tseslint.config(
     },
   },
   {
-    files: ['scripts/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts', 'src/local-temporal/install.ts', 'src/start.ts', 'src/setup-search-attributes.ts'],
+    files: [
+      'scripts/**/*.ts',
+      'test/**/*.ts',
+      'bench/**/*.ts',
+      'src/local-temporal/install.ts',
+      'src/start.ts',
+      'src/setup-search-attributes.ts',
+    ],
     rules: { 'no-console': 'off' },
   },
   {

@@ -8,15 +8,21 @@ import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { z } from 'zod';
 import { createActivities } from './activities';
+import { type NotificationSettings } from './activities/notify-application';
 import { loadConfig } from './config';
 import { createLogger } from './logger';
 import { loadRestPkiSettings, RestPkiClient } from './restpki/client';
+import { type DocumentStore } from './storage/document-store';
 import { FilesystemDocumentStore } from './storage/filesystem-store';
 import { loadDocumentStoreSettings } from './storage/settings';
 import { DEFAULT_TASK_QUEUE } from './workflows/messages';
 
 const workerSettingsSchema = z.object({
   TASK_QUEUE: z.string().min(1).default(DEFAULT_TASK_QUEUE),
+  NOTIFICATION_SIGNING_SECRET: z
+    .string()
+    .regex(/^whsec_[A-Za-z0-9+/]{32,}={0,2}$/, 'expected a Standard Webhooks secret: whsec_ and base64')
+    .optional(),
 });
 
 export interface SignatureWorkerOptions {
@@ -24,7 +30,9 @@ export interface SignatureWorkerOptions {
   namespace?: string;
   taskQueue?: string;
   restPki: RestPkiClient;
-  store: FilesystemDocumentStore;
+  store: DocumentStore;
+  /** How events to applications are signed; needed by sessions started with a notification URL. */
+  notifications?: NotificationSettings;
   /** Prebuilt workflow code (tests bundle once per file); by default the worker bundles `./workflows` itself. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** Extra worker options, for tests and tuning. */
@@ -42,14 +50,18 @@ export async function createSignatureWorker(options: SignatureWorkerOptions): Pr
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
       : { workflowsPath: require.resolve('./workflows') }),
-    activities: createActivities({ restPki: options.restPki, store: options.store }),
+    activities: createActivities({
+      restPki: options.restPki,
+      store: options.store,
+      notifications: options.notifications,
+    }),
     ...options.tuning,
   });
 }
 
 async function main(): Promise<void> {
   const log = createLogger('worker');
-  const { TASK_QUEUE } = loadConfig(workerSettingsSchema);
+  const { TASK_QUEUE, NOTIFICATION_SIGNING_SECRET } = loadConfig(workerSettingsSchema);
   const restPkiSettings = loadRestPkiSettings();
   const storeSettings = loadDocumentStoreSettings();
   const { connectionOptions, namespace } = loadClientConnectConfig();
@@ -61,6 +73,7 @@ async function main(): Promise<void> {
     taskQueue: TASK_QUEUE,
     restPki: new RestPkiClient(restPkiSettings),
     store: new FilesystemDocumentStore(storeSettings.root),
+    notifications: NOTIFICATION_SIGNING_SECRET ? { signingSecret: NOTIFICATION_SIGNING_SECRET } : undefined,
   });
   log.info(
     { address: connectionOptions.address, namespace: namespace ?? 'default', taskQueue: TASK_QUEUE },

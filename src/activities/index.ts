@@ -6,12 +6,16 @@ import { type RestPkiClient } from '../restpki/client';
 import { type DocumentStore } from '../storage/document-store';
 import { createSignatureSessionActivity } from './create-signature-session';
 import { downloadSignedDocumentsActivity } from './download-signed-documents';
+import { findSessionOfDocumentActivity } from './find-session-of-document';
+import { notifyApplicationActivity, type NotificationSettings } from './notify-application';
 import { readSignatureSessionActivity } from './read-signature-session';
 import { waitForBackgroundProcessingActivity } from './wait-for-background-processing';
 
 export interface ActivityDependencies {
   restPki: RestPkiClient;
   store: DocumentStore;
+  /** How events to applications are signed; without it, sessions with a notification URL cannot notify. */
+  notifications?: NotificationSettings;
 }
 
 export function createActivities(dependencies: ActivityDependencies) {
@@ -20,6 +24,8 @@ export function createActivities(dependencies: ActivityDependencies) {
     readSignatureSession: readSignatureSessionActivity(dependencies),
     waitForBackgroundProcessing: waitForBackgroundProcessingActivity(dependencies),
     downloadSignedDocuments: downloadSignedDocumentsActivity(dependencies),
+    findSessionOfDocument: findSessionOfDocumentActivity(dependencies),
+    notifyApplication: notifyApplicationActivity(dependencies.notifications),
   };
 }
 

@@ -17,10 +17,12 @@ import { storageKeyFor, type DocumentStore } from '../storage/document-store';
 import {
   cancelSessionUpdate,
   DEFAULT_TASK_QUEUE,
+  deliveryWorkflowIdForDocument,
   documentSignedSignal,
   SESSION_KEY_CONFLICT,
   sessionLinkUpdate,
   sessionStateQuery,
+  userReturnedSignal,
   userReturnedUpdate,
   workflowIdForKey,
   type DocumentToSign,
@@ -31,8 +33,15 @@ import {
   type SignatureSessionResult,
   type SignatureSessionState,
 } from '../workflows/messages';
+import type { documentSignedDelivery } from '../workflows/document-signed-delivery';
 import type { signatureSession } from '../workflows/signature-session';
 import { requestDigest, startSessionRequestSchema, type StartSessionRequest } from './start-request';
+
+/** What the session workflow carries in its memo, readable without a worker. */
+interface SessionMemo {
+  requestDigest: string;
+  applicationReturnUrl: string | null;
+}
 
 export interface SignatureSessionsClientOptions {
   client: Client;
@@ -140,7 +149,7 @@ export class SignatureSessionsClient {
         { key: APPLICATION_KEY, value: parsed.applicationKey },
         { key: SESSION_STATUS, value: 'creating' },
       ],
-      memo: { requestDigest: digest },
+      memo: { requestDigest: digest, applicationReturnUrl: input.applicationReturnUrl ?? null } satisfies SessionMemo,
       staticSummary: `Signature session ${parsed.applicationKey}`,
     });
     try {
@@ -157,7 +166,7 @@ export class SignatureSessionsClient {
     // The session for this key already ended: answer from its final state, if it was the same request.
     const handle = this.#client.workflow.getHandle(workflowId);
     const description = await handle.describe();
-    const memo = description.memo as { requestDigest?: string } | undefined;
+    const memo = description.memo as Partial<SessionMemo> | undefined;
     const state = await handle.query(sessionStateQuery);
     if (memo?.requestDigest !== digest || state.sessionId === null || state.redirectUrl === null) {
       throw new SessionKeyConflictError(parsed.applicationKey);
@@ -203,6 +212,52 @@ export class SignatureSessionsClient {
     return this.#client.workflow
       .getHandle(workflowId)
       .executeUpdate(userReturnedUpdate, { args: [{ signatureSessionId }] });
+  }
+
+  /**
+   * Records a return durably without waiting for an answer, for when {@link reportReturn} could not be awaited (a
+   * slow API, no worker running): the workflow looks at the API as soon as it runs again.
+   */
+  async noteReturn(workflowId: string, signatureSessionId: string): Promise<void> {
+    await this.#client.workflow.getHandle(workflowId).signal(userReturnedSignal, { signatureSessionId });
+  }
+
+  /**
+   * Where the user goes after a return, read from the workflow's memo so that it answers with no worker running;
+   * `null` when there is no such session.
+   */
+  async returnTarget(
+    workflowId: string,
+  ): Promise<{ applicationKey: string; applicationReturnUrl: string | null } | null> {
+    try {
+      const description = await this.#client.workflow.getHandle(workflowId).describe();
+      const memo = description.memo as Partial<SessionMemo> | undefined;
+      const applicationKey = description.typedSearchAttributes.get(APPLICATION_KEY) ?? null;
+      if (applicationKey === null) return null;
+      return { applicationKey, applicationReturnUrl: memo?.applicationReturnUrl ?? null };
+    } catch (error) {
+      if (isNotFound(error)) return null;
+      throw error;
+    }
+  }
+
+  /**
+   * Records a `DocumentSignatureCompleted` webhook delivery in Temporal and resolves once it is durable: a workflow per
+   * document then finds the session and tells it, with retries. Repeated deliveries of one document are one record.
+   */
+  async acceptDocumentSignedWebhook(documentId: string): Promise<void> {
+    try {
+      await this.#client.workflow.start<typeof documentSignedDelivery>('documentSignedDelivery', {
+        workflowId: deliveryWorkflowIdForDocument(documentId),
+        taskQueue: this.#taskQueue,
+        args: [{ documentId }],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        staticSummary: `Webhook: document ${documentId} signed`,
+      });
+    } catch (error) {
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+    }
   }
 
   /** Tells the session's workflow that one of its documents was signed; repeats are harmless. */

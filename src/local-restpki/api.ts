@@ -19,16 +19,16 @@ export function apiPlugin(context: ServiceContext, keys: { apiKey: string; readO
     const parseBody = (
       request: FastifyRequest,
       body: string | Buffer,
-      done: (error: Error | null, value?: unknown) => void,
+      parsed: (error: Error | null, value?: unknown) => void,
     ) => {
       const text = body.toString();
       if (text.trim() === '') {
-        done(new UnsupportedContentTypeError(request.headers['content-type'] ?? null));
+        parsed(new UnsupportedContentTypeError(request.headers['content-type'] ?? null));
         return;
       }
       void parseJson(request, text, (error, value) => {
-        if (error) done(new MalformedJsonError({ cause: error }));
-        else done(null, value);
+        if (error) parsed(new MalformedJsonError({ cause: error }));
+        else parsed(null, value);
       });
     };
     app.addContentTypeParser(
@@ -36,7 +36,7 @@ export function apiPlugin(context: ServiceContext, keys: { apiKey: string; readO
       { parseAs: 'string' },
       parseBody,
     );
-    app.addContentTypeParser(/^application\/[\w.-]+\+json$/, { parseAs: 'string' }, parseBody);
+    app.addContentTypeParser(/^application\/[\w.-]+\+json(;|$)/, { parseAs: 'string' }, parseBody);
 
     app.addHook('onRequest', async (request) => {
       authorize(request.headers, request.method, keys);

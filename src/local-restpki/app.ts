@@ -78,6 +78,7 @@ export async function buildLocalRestPki(
     pki,
     events: new SessionEvents(),
     logger,
+    signingNow: new Set(),
     wake: () => background.wake(),
   };
   const background = new BackgroundWork(context);

@@ -12,14 +12,18 @@ import { deliverDueWebhooks } from './webhooks';
 /** Longest sleep, so that a clock jump or an outside change to the database is noticed eventually. */
 const MAX_SLEEP_MS = 30_000;
 
-/** Shortest pause between passes, so a failure that leaves work due cannot spin the loop. */
+/** Shortest pause between passes. */
 const MIN_SLEEP_MS = 25;
+
+/** First pause after a pass that failed; it doubles with each failed pass in a row, up to {@link MAX_SLEEP_MS}. */
+const FAILURE_BACKOFF_MS = 250;
 
 /** Runs the background loop of one service. */
 export class BackgroundWork {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private wakeRequested = false;
+  private failedPasses = 0;
   private stopped = true;
   private readonly abort = new AbortController();
 
@@ -57,26 +61,40 @@ export class BackgroundWork {
     this.timer = null;
     this.wakeRequested = false;
     this.running = this.pass()
-      .catch((error: unknown) => this.context.logger.error({ err: error }, 'Background pass failed'))
+      .then(
+        (succeeded) => {
+          this.failedPasses = succeeded ? 0 : this.failedPasses + 1;
+        },
+        (error: unknown) => {
+          this.failedPasses += 1;
+          this.context.logger.error({ err: error }, 'Background pass failed');
+        },
+      )
       .finally(() => {
         this.running = null;
-        if (!this.stopped) this.schedule(this.wakeRequested ? MIN_SLEEP_MS : this.sleepMs());
+        if (this.stopped) return;
+        if (this.failedPasses > 0) this.schedule(Math.min(MAX_SLEEP_MS, FAILURE_BACKOFF_MS * 2 ** this.failedPasses));
+        else this.schedule(this.wakeRequested ? MIN_SLEEP_MS : this.sleepMs());
       });
   }
 
-  private async pass(): Promise<void> {
+  /** One pass over everything due; false when some of it failed and is still due. */
+  private async pass(): Promise<boolean> {
+    let succeeded = true;
     expireDueSessions(this.context);
 
     for (const sessionId of this.context.store.dueProcessingSessions(Date.now())) {
-      if (this.stopped) return;
+      if (this.stopped) return succeeded;
       try {
         await finishProcessing(this.context, sessionId);
       } catch (error) {
+        succeeded = false;
         this.context.logger.error({ err: error, sessionId }, 'Finishing background processing failed');
       }
     }
 
     if (!this.stopped) await deliverDueWebhooks(this.context, this.abort.signal);
+    return succeeded;
   }
 
   private sleepMs(): number {

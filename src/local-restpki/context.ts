@@ -18,6 +18,8 @@ export interface ServiceContext {
   pki: TestPki;
   events: SessionEvents;
   logger: Logger;
+  /** Sessions whose documents are being signed right now, so a second Sign press cannot sign them twice. */
+  signingNow: Set<string>;
   /** Asks the background loop to look for due work now (a delivery just queued, a processing just started). */
   wake(): void;
 }

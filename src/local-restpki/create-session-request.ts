@@ -94,6 +94,7 @@ const requestSchema = z.object(
       .refine((value) => URL.canParse(value), { message: 'must be an absolute URL' })
       .nullable()
       .optional(),
+    // Accepted and ignored: the local service has one signing policy, so every security context is the same.
     securityContextId: z.guid('must be a UUID').nullable().optional(),
     callbackArgument: z.string().max(1024, 'must be at most 1024 characters').nullable().optional(),
     enableBackgroundProcessing: z.boolean().nullable().optional(),
@@ -101,6 +102,7 @@ const requestSchema = z.object(
     documentMetadata: metadataSchema,
     documents: z.array(documentSchema).nullable().optional(),
     certificateRequirements: z.array(requirementSchema).nullable().optional(),
+    // Accepted and kept with each document, but the test signers apply no visual representation or CMS options.
     pdfSignatureOptions: optionsSchema,
     cmsSignatureOptions: optionsSchema,
   },
@@ -179,6 +181,7 @@ export function parseCreateSessionRequest(body: unknown): CreateSessionRequest {
       name: document.file.name ?? null,
       mimeType: document.file.mimeType ?? document.file.contentType ?? null,
       signatureType: document.signatureType ?? null,
+      // A name given both for the session and for the document keeps the document's values.
       metadata: { ...sessionMetadata, ...withoutNullValues(document.metadata) },
       pdfSignatureOptions: document.pdfSignatureOptions ?? request.pdfSignatureOptions ?? null,
       cmsSignatureOptions: document.cmsSignatureOptions ?? request.cmsSignatureOptions ?? null,

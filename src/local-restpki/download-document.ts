@@ -47,10 +47,19 @@ export async function downloadDocument(
     throw new DocumentDownloadError(field, 'the download was interrupted', { cause: error });
   }
 
-  const lastSegment = decodeURIComponent(new URL(url).pathname.split('/').pop() ?? '');
+  const lastSegment = lastPathSegment(url);
   return {
     ...staged,
     nameFromUrl: lastSegment === '' ? null : lastSegment,
     mimeType: response.headers.get('content-type')?.split(';')[0]?.trim() || null,
   };
+}
+
+function lastPathSegment(url: string): string {
+  const segment = new URL(url).pathname.split('/').pop() ?? '';
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }

@@ -197,6 +197,12 @@ export const SESSION_KEY_CONFLICT = 'SessionKeyConflict';
 /** An update because the return route must learn the verified status to send the user to the right page. */
 export const userReturnedUpdate = defineUpdate<ReturnVerdict, [UserReturn]>('userReturned');
 
+/**
+ * A signal for a return whose answer nobody waits for any more (a slow API, a stopped worker): durable without a
+ * worker, it makes the workflow look at the API as soon as it runs again. A wrong session ID is ignored.
+ */
+export const userReturnedSignal = defineSignal<[UserReturn]>('userReturnedNotice');
+
 /** A signal because the webhook path needs durability, not an answer; repeats of one document change nothing. */
 export const documentSignedSignal = defineSignal<[DocumentSignedNotice]>('documentSigned');
 
@@ -205,6 +211,22 @@ export const cancelSessionUpdate = defineUpdate<SignatureSessionState>('cancelSe
 
 /** A query because reading the state must never change it. */
 export const sessionStateQuery = defineQuery<SignatureSessionState>('sessionState');
+
+/** What the application is told, at its notification URL, when a session ends or a reminder is due. */
+export interface ApplicationEvent {
+  type: 'signature-session.ended' | 'signature-session.reminder-due';
+  /** Stable across retries, so the application can drop repeats (the `webhook-id` header). */
+  id: string;
+  occurredAt: string;
+  data: {
+    applicationKey: string;
+    workflowId: string;
+    sessionId: string | null;
+    status: SessionStatus;
+    reminder: ReminderRecord | null;
+    result: SignatureSessionResult | null;
+  };
+}
 
 /** The workflow ID of the session started from an application's key: starting twice with one key is one session. */
 export function workflowIdForKey(applicationKey: string): string {
@@ -219,6 +241,11 @@ export const WORKFLOW_METADATA_NAME = 'signature-sessions-workflow-id';
 
 /** The query parameter of the return URL that carries the workflow ID to the return route. */
 export const WORKFLOW_RETURN_PARAMETER = 'workflowId';
+
+/** The workflow ID that records the webhook deliveries for one document: repeats of one delivery are one workflow. */
+export function deliveryWorkflowIdForDocument(documentId: string): string {
+  return `document-signed-${documentId}`;
+}
 
 /** The task queue the worker polls by default. */
 export const DEFAULT_TASK_QUEUE = 'signature-sessions';

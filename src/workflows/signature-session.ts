@@ -9,7 +9,9 @@ import {
   condition,
   proxyActivities,
   setCurrentDetails,
+  ParentClosePolicy,
   setHandler,
+  startChild,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -24,8 +26,11 @@ import {
   SESSION_KEY_CONFLICT,
   sessionLinkUpdate,
   sessionStateQuery,
+  userReturnedSignal,
   userReturnedUpdate,
+  type ApplicationEvent,
   type ReconcileSchedule,
+  type ReminderRecord,
   type SessionOutcome,
   type SessionSnapshot,
   type SessionStatus,
@@ -34,6 +39,7 @@ import {
   type SignatureSessionState,
   type StoredSignedDocument,
 } from './messages';
+import { applicationNotification } from './application-notification';
 
 const DEFAULT_ABANDON_AFTER = '7 days';
 const DEFAULT_RECONCILE: ReconcileSchedule = {
@@ -100,6 +106,7 @@ export async function signatureSession(input: SignatureSessionInput): Promise<Si
     finishedAt: new Date().toISOString(),
   };
   setStatus(state, outcome, `nothing: the session ended as ${outcome}`);
+  await notifyApplication(input, state, 'signature-session.ended', null);
 
   await condition(allHandlersFinished);
   return state.result;
@@ -142,7 +149,9 @@ async function waitForUser(
 
     const now = Date.now();
     while (reminders[state.remindersDue.length] !== undefined && reminders[state.remindersDue.length]! <= now) {
-      state.remindersDue.push({ index: state.remindersDue.length, dueAt: iso(reminders[state.remindersDue.length]!) });
+      const reminder = { index: state.remindersDue.length, dueAt: iso(reminders[state.remindersDue.length]!) };
+      state.remindersDue.push(reminder);
+      await notifyApplication(input, state, 'signature-session.reminder-due', reminder);
     }
     if (!nudged && now < nextReadAt && now < abandonAt) continue;
 
@@ -211,6 +220,10 @@ function listen(state: SignatureSessionState, input: SignatureSessionInput): Inb
     },
   );
 
+  setHandler(userReturnedSignal, ({ signatureSessionId }) => {
+    if (stillWaiting() && signatureSessionId === state.sessionId) inbox.returns++;
+  });
+
   setHandler(documentSignedSignal, ({ documentId }) => {
     if (state.documentsReportedSigned.includes(documentId)) return;
     if (state.documentsReportedSigned.length >= MAX_REPORTED_DOCUMENTS) return;
@@ -233,6 +246,39 @@ function listen(state: SignatureSessionState, input: SignatureSessionInput): Inb
   );
 
   return inbox;
+}
+
+/**
+ * Tells the application at its notification URL, if it gave one, through a workflow of its own that keeps retrying
+ * for days: the session does not wait for the application to answer.
+ */
+async function notifyApplication(
+  input: SignatureSessionInput,
+  state: SignatureSessionState,
+  type: ApplicationEvent['type'],
+  reminder: ReminderRecord | null,
+): Promise<void> {
+  if (!input.notificationUrl) return;
+  const { workflowId } = workflowInfo();
+  const id = `${workflowId}.${type === 'signature-session.ended' ? 'ended' : `reminder-${reminder?.index}`}`;
+  const event: ApplicationEvent = {
+    type,
+    id,
+    occurredAt: iso(Date.now()),
+    data: {
+      applicationKey: input.applicationKey,
+      workflowId,
+      sessionId: state.sessionId,
+      status: state.status,
+      reminder,
+      result: state.result,
+    },
+  };
+  await startChild(applicationNotification, {
+    workflowId: `notification-${id}`,
+    args: [input.notificationUrl, event],
+    parentClosePolicy: ParentClosePolicy.ABANDON,
+  });
 }
 
 function initialState(input: SignatureSessionInput, abandonAt: number): SignatureSessionState {

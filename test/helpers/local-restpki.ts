@@ -3,6 +3,7 @@
  * folder (removed on close) unless the test gives one, with the service's defaults except where a test asks.
  * The test PKI is issued once per test process and copied into each fresh data folder, so starting is fast.
  */
+import { rmSync } from 'node:fs';
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,6 +32,7 @@ let pkiTemplate: Promise<string> | undefined;
 function issuedPkiTemplate(): Promise<string> {
   pkiTemplate ??= (async () => {
     const dir = await mkdtemp(join(tmpdir(), 'local-restpki-pki-'));
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
     await loadOrCreateTestPki(dir);
     return dir;
   })();

@@ -31,6 +31,9 @@ export interface SessionHarness {
 
 const workflowsPath = require.resolve('../../src/workflows');
 
+/** The Standard Webhooks secret the harness's worker signs application events with. */
+export const TEST_SIGNING_SECRET = `whsec_${Buffer.from('signature-sessions test signing secret!').toString('base64')}`;
+
 export async function startSessionHarness(
   env: TestWorkflowEnvironment,
   restPkiOptions: LocalRestPkiOptions = {},
@@ -40,6 +43,15 @@ export async function startSessionHarness(
   const store = new FilesystemDocumentStore(storeRoot);
   const taskQueue = uniqueId('sessions');
   const sessions = new SignatureSessionsClient({ client: env.client, taskQueue, store });
+  // Workflows left running after a test would keep firing timers with no worker to run them, which stalls time
+  // skipping for the tests after it: the harness ends whatever its sessions left running.
+  const started: string[] = [];
+  const start = sessions.start.bind(sessions);
+  sessions.start = async (request) => {
+    const session = await start(request);
+    started.push(session.workflowId);
+    return session;
+  };
   let running: { worker: Worker; done: Promise<void> } | undefined;
 
   const harness: SessionHarness = {
@@ -54,6 +66,7 @@ export async function startSessionHarness(
         taskQueue,
         restPki: new RestPkiClient({ endpoint: restPki.url, apiKey: restPki.apiKey }),
         store,
+        notifications: { signingSecret: TEST_SIGNING_SECRET },
         workflowBundle: await workflowBundle(workflowsPath),
         tuning: { shutdownGraceTime: '1 second' },
       });
@@ -67,6 +80,12 @@ export async function startSessionHarness(
       await done;
     },
     async close() {
+      for (const workflowId of started) {
+        await env.client.workflow
+          .getHandle(workflowId)
+          .terminate('the test is over')
+          .catch(() => undefined);
+      }
       await harness.stopWorker();
       await harness.restPki.close();
       await rm(storeRoot, { recursive: true, force: true });

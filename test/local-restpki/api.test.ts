@@ -1,5 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createLogger } from '../../src/logger';
+import { buildLocalRestPki } from '../../src/local-restpki';
 import { startTestRestPki, type TestRestPki } from '../helpers/local-restpki';
 import { assertMatchesContract } from './contract';
 import { callApi, createSession, inlineDocument, readError, readModel, type ErrorModel } from './support';
@@ -73,6 +78,7 @@ describe('the local Rest PKI Core API', () => {
       'application/json-patch+json',
       'text/json',
       'application/vnd.example+json',
+      'application/vnd.example+json; charset=utf-8',
     ]) {
       test(`a session is created from a body sent as ${contentType}`, async () => {
         const answer = await callApi(service, 'POST', '/api/signature-sessions', {
@@ -298,6 +304,33 @@ describe('the fault settings', () => {
       assertMatchesContract('DocumentQueryResponse', answer.body);
     } finally {
       await service.close();
+    }
+  });
+});
+
+describe('the app built apart from listen()', () => {
+  test('answers inject() requests, with absolute URLs under its public URL', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'local-restpki-inject-'));
+    const app = await buildLocalRestPki(
+      { dataDir, publicUrl: 'https://restpki.test.example' },
+      createLogger('local-restpki', { level: 'error' }),
+    );
+    try {
+      const response = await app.inject({
+        method: 'POST',
+        url: '/api/signature-sessions',
+        headers: { 'x-api-key': app.localRestPki.apiKey, 'content-type': 'application/json' },
+        payload: oneDocument,
+      });
+
+      const created = readModel<{ redirectUrl: string }>(
+        { status: response.statusCode, headers: new Headers(), body: response.json() },
+        'CreateSignatureSessionResponse',
+      );
+      assert.match(created.redirectUrl, /^https:\/\/restpki\.test\.example\/signing\//);
+    } finally {
+      await app.close();
+      await rm(dataDir, { recursive: true, force: true });
     }
   });
 });

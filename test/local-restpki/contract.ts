@@ -6,11 +6,16 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import Ajv, { type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 
-/** Where the contract lives: `RESTPKI_CONTRACT_PATH`, else the copy shared by every area of the project. */
-export const CONTRACT_PATH = process.env.RESTPKI_CONTRACT_PATH ?? '/work/shared/restpki-core/openapi-subset.json';
+/**
+ * Where the contract lives: `RESTPKI_CONTRACT_PATH`, else the `shared/` folder that sits beside the repository's
+ * checkout (as it does for developers and CI).
+ */
+export const CONTRACT_PATH =
+  process.env.RESTPKI_CONTRACT_PATH ?? resolve(__dirname, '../../../shared/restpki-core/openapi-subset.json');
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 

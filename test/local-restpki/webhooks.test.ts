@@ -199,4 +199,23 @@ describe('webhooks', () => {
       await dropping.close();
     }
   });
+
+  test('with the reorder fault deliveries are held back by a random wait, and all still arrive', async () => {
+    const service = await startTestRestPki({
+      webhook: { url: `${receiver.url}/webhook-reordered` },
+      faults: { webhookReorderMaxDelayMs: 600 },
+    });
+    try {
+      const many = [1, 2, 3, 4].map((n) => inlineDocument(`${n}.txt`, Buffer.from(String(n))));
+      const { sessionId, redirectUrl } = await createSession(service, { documents: many });
+      await signAsUser(redirectUrl, 'ana-a1');
+
+      const received = await receiver.waitForRequests('/webhook-reordered', 4, 5000);
+
+      const ids = (await getSession(service, sessionId)).documents!.map((document) => document.id);
+      assert.deepEqual(received.map((request) => eventOf(request).document.id).sort(), [...ids].sort());
+    } finally {
+      await service.close();
+    }
+  });
 });

@@ -10,11 +10,20 @@ import { type AddressInfo } from 'node:net';
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { type TestWorkflowEnvironment } from '@temporalio/testing';
-import { SessionEndedError, SessionKeyConflictError } from '../../src/client/signature-sessions-client';
+import {
+  SessionEndedError,
+  SessionKeyConflictError,
+  SignatureSessionsClient,
+} from '../../src/client/signature-sessions-client';
 import { type StartSessionRequest } from '../../src/client/start-request';
 import { RestPkiClient } from '../../src/restpki/client';
+import type { documentSignedDelivery } from '../../src/workflows/document-signed-delivery';
 import { storageKeyFor } from '../../src/storage/document-store';
-import { workflowIdForKey, type SignatureSessionState } from '../../src/workflows/messages';
+import {
+  deliveryWorkflowIdForDocument,
+  workflowIdForKey,
+  type SignatureSessionState,
+} from '../../src/workflows/messages';
 import { samplePdf, threeDocuments } from '../helpers/documents';
 import { startSessionHarness, type SessionHarness } from '../helpers/sessions';
 import { cancelAsUser, signAsUser } from '../helpers/signing-page';
@@ -166,6 +175,37 @@ describe('a session with a user who comes back', () => {
     assert.equal(result.documents.length, 3);
   });
 
+  test('a return noted without waiting for an answer still makes the workflow look at the API at once', async () => {
+    const startedAt = Date.now();
+    const started = await harness.sessions.start(await request());
+    const { location } = await signAsUser(started.redirectUrl, 'ana-a1');
+
+    await harness.sessions.noteReturn(started.workflowId, signatureSessionIdFrom(location));
+    const result = await harness.sessions.result(started.applicationKey);
+
+    assert.equal(result.outcome, 'completed');
+    const tookMs = Date.parse(result.finishedAt) - startedAt;
+    assert.ok(tookMs < 100_000, `the session ended after ${tookMs} ms: it waited for the first reconciling read`);
+  });
+
+  test('the return target is read from the memo, with no worker running', async () => {
+    const throughGateway = new SignatureSessionsClient({
+      client: env.client,
+      taskQueue: harness.taskQueue,
+      store: harness.store,
+      returnRouteUrl: 'http://gateway.test/return',
+    });
+    const started = await throughGateway.start(await request());
+    await harness.stopWorker();
+
+    const target = await throughGateway.returnTarget(started.workflowId);
+    await harness.startWorker();
+
+    assert.deepEqual(target, { applicationKey: started.applicationKey, applicationReturnUrl: APPLICATION_RETURN_URL });
+    assert.ok(started.redirectUrl);
+    assert.equal(await harness.sessions.returnTarget('signature-session-nobody'), null);
+  });
+
   test('starting twice with the same key and request gives the same session', async () => {
     const first = await request();
 
@@ -304,9 +344,7 @@ describe('the webhook flow', () => {
         const workflowId = event.document.metadata?.['signature-sessions-workflow-id']?.[0];
         deliveries.push({ documentId: event.document.id, workflowId });
         // Five deliveries of the same event, as an at-least-once sender may make.
-        const sends = Array.from({ length: 5 }, () =>
-          workflowId ? harness.sessions.reportDocumentSigned(workflowId, event.document.id) : Promise.resolve(),
-        );
+        const sends = Array.from({ length: 5 }, () => harness.sessions.acceptDocumentSignedWebhook(event.document.id));
         void Promise.all(sends).then(
           () => res.writeHead(200).end(),
           () => res.writeHead(500).end(),
@@ -340,7 +378,23 @@ describe('the webhook flow', () => {
     assert.ok(deliveries.length >= 1);
     assert.ok(deliveries.every((delivery) => delivery.workflowId === started.workflowId));
     assert.equal(new Set(state.documentsReportedSigned).size, state.documentsReportedSigned.length);
-    assert.ok(state.lastCheckedAt !== null);
+    assert.ok(state.documentsReportedSigned.length >= 1);
+    const delivery = env.client.workflow.getHandle<typeof documentSignedDelivery>(
+      deliveryWorkflowIdForDocument(state.documentsReportedSigned[0]!),
+    );
+    assert.ok(['signalled', 'session-ended'].includes(await delivery.result()));
+  });
+
+  test('a webhook for a document no session created is recorded and ends as unknown', async () => {
+    const documentId = '7d2f7a8e-0000-4000-8000-000000000000';
+
+    await harness.sessions.acceptDocumentSignedWebhook(documentId);
+    await harness.sessions.acceptDocumentSignedWebhook(documentId);
+
+    const delivery = env.client.workflow.getHandle<typeof documentSignedDelivery>(
+      deliveryWorkflowIdForDocument(documentId),
+    );
+    assert.equal(await delivery.result(), 'unknown-document');
   });
 });
 

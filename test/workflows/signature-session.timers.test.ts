@@ -6,12 +6,16 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer } from 'node:http';
+import { type AddressInfo } from 'node:net';
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import { type TestWorkflowEnvironment } from '@temporalio/testing';
+import { Webhook } from 'standardwebhooks';
 import { type StartSessionRequest } from '../../src/client/start-request';
+import { type ApplicationEvent } from '../../src/workflows/messages';
 import { threeDocuments } from '../helpers/documents';
 import { startTestRestPki } from '../helpers/local-restpki';
-import { startSessionHarness, type SessionHarness } from '../helpers/sessions';
+import { startSessionHarness, TEST_SIGNING_SECRET, type SessionHarness } from '../helpers/sessions';
 import { signAsUser } from '../helpers/signing-page';
 import { createTimeSkippingEnv, uniqueId } from '../helpers/temporal';
 
@@ -142,6 +146,53 @@ describe('the service side over time', { concurrency: 1 }, () => {
     } finally {
       await harness.close();
       await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('notifications to the application', { concurrency: 1 }, () => {
+  test('reminders and the end are posted, signed, and retried until the application answers', async () => {
+    const received: { headers: Record<string, string>; body: string }[] = [];
+    let failuresLeft = 3;
+    const receiver = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        if (failuresLeft-- > 0) return void res.writeHead(503).end();
+        received.push({ headers: req.headers as Record<string, string>, body: Buffer.concat(chunks).toString('utf8') });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const harness = await startSessionHarness(env);
+    try {
+      const { port } = receiver.address() as AddressInfo;
+      const started = await harness.sessions.start(
+        await request({
+          abandonAfter: '2 days',
+          remindAfter: ['1 day'],
+          notificationUrl: `http://127.0.0.1:${port}/events`,
+        }),
+      );
+
+      await harness.sessions.result(started.applicationKey);
+      await env.client.workflow.getHandle(`notification-${started.workflowId}.ended`).result();
+      await env.client.workflow.getHandle(`notification-${started.workflowId}.reminder-0`).result();
+
+      const webhook = new Webhook(TEST_SIGNING_SECRET);
+      const events = received.map(({ headers, body }) => {
+        // The signature is checked against the time it was made; the receiver checks it as it arrives.
+        assert.doesNotThrow(() => webhook.verify(body, headers));
+        return JSON.parse(body) as ApplicationEvent;
+      });
+      const byType = new Map(events.map((event) => [event.type, event]));
+      assert.equal(byType.get('signature-session.reminder-due')?.data.reminder?.index, 0);
+      assert.equal(byType.get('signature-session.ended')?.data.result?.outcome, 'abandoned');
+      assert.equal(byType.get('signature-session.ended')?.id, `${started.workflowId}.ended`);
+      assert.equal(events.length, 2);
+    } finally {
+      await harness.close();
+      await new Promise((resolve) => receiver.close(resolve));
     }
   });
 });

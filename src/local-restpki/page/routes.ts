@@ -11,6 +11,7 @@ import { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fa
 import { refusalReason } from '../certificate-requirements';
 import { type ServiceContext } from '../context';
 import {
+  BadSignatureSessionOperationError,
   CertificateRefusedError,
   DocumentSigningError,
   NoDocumentsToSignError,
@@ -44,6 +45,9 @@ function userMessageFor(error: unknown): { status: number; message: string } | n
     return { status: 422, message: `This certificate cannot be used here: ${error.reason}.` };
   }
   if (error instanceof NoDocumentsToSignError) return { status: 422, message: 'Add at least one document to sign.' };
+  if (error instanceof BadSignatureSessionOperationError) {
+    return { status: 422, message: 'The documents of this session are set by the application.' };
+  }
   if (error instanceof DocumentSigningError) {
     return { status: 500, message: 'A document could not be signed. Check that it is a valid file and try again.' };
   }

@@ -14,8 +14,6 @@ import { findSession } from './find-session';
 import { signDocuments } from './sign-documents';
 import { webhookDelay } from '../webhooks';
 
-const signingNow = new Set<string>();
-
 /** Signs (or starts processing) the session with `certificateId`; returns the session as it is afterwards. */
 export async function signSession(
   context: ServiceContext,
@@ -23,7 +21,7 @@ export async function signSession(
   certificateId: string,
 ): Promise<SessionRecord> {
   const session = findSession(context, sessionId);
-  if (session.status !== 'Pending' || signingNow.has(sessionId)) {
+  if (session.status !== 'Pending' || context.signingNow.has(sessionId)) {
     throw new SessionNotPendingError(sessionId, session.status);
   }
   const certificate = context.pki.find(certificateId);
@@ -40,7 +38,7 @@ export async function signSession(
     }
     context.logger.info({ sessionId, certificateId }, 'Signature session signed; processing in the background');
   } else {
-    signingNow.add(sessionId);
+    context.signingNow.add(sessionId);
     try {
       const signedFiles = await signDocuments(context, documents, certificateId);
       const completed = context.store.completeSession({
@@ -54,7 +52,7 @@ export async function signSession(
       });
       if (!completed) throw new SessionNotPendingError(sessionId, findSession(context, sessionId).status);
     } finally {
-      signingNow.delete(sessionId);
+      context.signingNow.delete(sessionId);
     }
     context.logger.info({ sessionId, certificateId, documents: documents.length }, 'Signature session completed');
   }

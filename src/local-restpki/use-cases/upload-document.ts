@@ -8,7 +8,7 @@ import { type Readable } from 'node:stream';
 import { type ServiceContext } from '../context';
 import { generateDocumentKey } from '../document-keys';
 import { inferSignatureType, mimeTypeOf } from '../document-types';
-import { SessionNotPendingError } from '../errors';
+import { BadSignatureSessionOperationError, SessionNotPendingError } from '../errors';
 import { askValidationEndpoint, checkFileName } from '../file-validation';
 import { findSession } from './find-session';
 
@@ -25,16 +25,23 @@ export interface UploadedFile {
 export type UploadOutcome =
   { name: string; accepted: true; documentId: string } | { name: string; accepted: false; reason: string };
 
-/** Receives one file; throws {@link SessionNotPendingError} when the session no longer takes files. */
+/**
+ * Receives one file; throws {@link SessionNotPendingError} when the session is over, and
+ * {@link BadSignatureSessionOperationError} when its documents were given by the application.
+ */
 export async function uploadDocument(
   context: ServiceContext,
   sessionId: string,
   file: UploadedFile,
 ): Promise<UploadOutcome> {
   const session = findSession(context, sessionId);
-  if (session.status !== 'Pending' || session.predefinedDocuments) {
+  if (session.status !== 'Pending') {
     file.stream.resume();
     throw new SessionNotPendingError(sessionId, session.status);
+  }
+  if (session.predefinedDocuments) {
+    file.stream.resume();
+    throw new BadSignatureSessionOperationError(sessionId, session.status, 'upload files to');
   }
 
   const byName = checkFileName(file.name, context.config.uploadFileNamePattern);
@@ -43,6 +50,7 @@ export async function uploadDocument(
     return { name: file.name, accepted: false, reason: byName.rejectReason };
   }
 
+  // The multipart parser enforces the size limit (it cuts the file and says so), so staging needs none of its own.
   const staged = await context.files.stage(file.stream, Number.MAX_SAFE_INTEGER);
   if (file.truncated()) {
     await context.files.discard(staged.tempPath);
