@@ -28,7 +28,7 @@ import { asRequestHook, bearerTokenCheck } from './auth';
 import { type GatewayContext } from './context';
 import { demoRoutes } from './demo/routes';
 import { documentedErrorCodes, notFoundAnswer, toErrorAnswer, type ErrorAnswer } from './errors';
-import { html, page } from './html';
+import { html, page, PAGE_HEADERS } from './html';
 import { PageTokens } from './page-tokens';
 import { documentRoutes } from './routes/documents';
 import { returnRoutes } from './routes/return';
@@ -46,6 +46,7 @@ export interface DemoOptions {
   notificationSigningSecret?: string | null;
 }
 
+/** What {@link buildGateway} needs: a Temporal client, the document store, and the gateway's settings. */
 export interface GatewayOptions {
   /** A connected Temporal client (its namespace is the sessions'). */
   temporal: Client;
@@ -209,13 +210,16 @@ async function sendError(request: FastifyRequest, reply: FastifyReply, answer: E
   const path = request.url.split('?')[0] ?? '';
   if (path === '/return' || path === '/demo' || path.startsWith('/demo/')) {
     const text = answer.status >= 500 ? 'Something went wrong on our side. Please try again.' : answer.body.message;
-    return reply.type('text/html; charset=utf-8').send(
-      page(
-        'Something went wrong',
-        html`<h1>Something went wrong</h1>
-          <p>${text}</p>`,
-      ),
-    );
+    return reply
+      .headers(PAGE_HEADERS)
+      .type('text/html; charset=utf-8')
+      .send(
+        page(
+          'Something went wrong',
+          html`<h1>Something went wrong</h1>
+            <p>${text}</p>`,
+        ),
+      );
   }
   return reply.type('application/json; charset=utf-8').send(JSON.stringify(answer.body));
 }

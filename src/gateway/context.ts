@@ -6,6 +6,7 @@ import { type DocumentStore } from '../storage/document-store';
 import { type PageTokens } from './page-tokens';
 import { type WebhookAuthSettings } from './settings';
 
+/** The gateway's collaborators and settings, shared by its route modules. */
 export interface GatewayContext {
   /** The typed client, constructed with the gateway's return route as Rest PKI Core's `returnUrl`. */
   sessions: SignatureSessionsClient;

@@ -7,12 +7,7 @@ import { status as grpcStatus } from '@grpc/grpc-js';
 import { isGrpcServiceError, ServiceError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import {
-  SessionEndedError,
-  SessionKeyConflictError,
-  SessionNotFoundError,
-  StagingUnavailableError,
-} from '../client/signature-sessions-client';
+import { SessionEndedError, SessionKeyConflictError, SessionNotFoundError } from '../client/signature-sessions-client';
 
 /** Thrown when an API request carries no bearer token or one that is not configured. */
 export class ApiUnauthorizedError extends Error {
@@ -126,7 +121,9 @@ type ErrorClass = abstract new (...args: never[]) => Error;
 
 interface ErrorRule {
   when: ErrorClass | ((error: unknown) => boolean);
+  /** The status; a rule for a family of errors may take it from the error. */
   status: number;
+  statusOf?: (error: unknown) => number;
   code: string;
   /** What the caller should do, published in the OpenAPI description. */
   action: string;
@@ -134,15 +131,6 @@ interface ErrorRule {
   /** The message to answer with instead of the error's own (which may name internals). */
   message?: string;
 }
-
-/** Fastify's own failures while reading a request, by their `code`. */
-const FASTIFY_CODES: Record<string, [number, string]> = {
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: [415, 'UnsupportedMediaType'],
-  FST_ERR_CTP_EMPTY_JSON_BODY: [400, 'InvalidJson'],
-  FST_ERR_CTP_INVALID_JSON_BODY: [400, 'InvalidJson'],
-  FST_ERR_CTP_BODY_TOO_LARGE: [413, 'RequestTooLarge'],
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, 'BadRequest'],
-};
 
 /** The one table: first match wins. */
 const ERROR_TABLE: ErrorRule[] = [
@@ -235,25 +223,36 @@ const ERROR_TABLE: ErrorRule[] = [
     message: 'The workflow service did not answer in time',
   },
   {
-    when: StagingUnavailableError,
-    status: 500,
-    code: 'InternalError',
-    action: 'Report the errorId to the operators.',
+    when: fastifyCode('FST_ERR_CTP_INVALID_JSON_BODY', 'FST_ERR_CTP_EMPTY_JSON_BODY'),
+    status: 400,
+    code: 'InvalidJson',
+    action: 'Send a well-formed JSON body.',
+  },
+  {
+    when: fastifyCode('FST_ERR_CTP_BODY_TOO_LARGE'),
+    status: 413,
+    code: 'RequestTooLarge',
+    action: 'Send smaller documents, or documents by URL.',
+  },
+  {
+    when: fastifyCode('FST_ERR_CTP_INVALID_MEDIA_TYPE'),
+    status: 415,
+    code: 'UnsupportedMediaType',
+    action: 'Send `Content-Type: application/json`.',
+  },
+  {
+    when: (error) => clientErrorStatus(error) !== null,
+    status: 400,
+    statusOf: (error) => clientErrorStatus(error) ?? 400,
+    code: 'BadRequest',
+    action: 'The request could not be read (a bad header, a multipart limit): fix it as the message says.',
   },
 ];
 
 /** Every code the API answers with, its status and what to do about it, for the API description. */
 export function documentedErrorCodes(): { status: number; code: string; action: string }[] {
-  const fromTable = ERROR_TABLE.filter((rule) => rule.status !== 500).map(({ status, code, action }) => ({
-    status,
-    code,
-    action,
-  }));
   return [
-    ...fromTable,
-    { status: 400, code: 'InvalidJson', action: 'Send a well-formed JSON body.' },
-    { status: 413, code: 'RequestTooLarge', action: 'Send smaller documents, or documents by URL.' },
-    { status: 415, code: 'UnsupportedMediaType', action: 'Send `Content-Type: application/json`.' },
+    ...ERROR_TABLE.map(({ status, code, action }) => ({ status, code, action })),
     { status: 404, code: 'NotFound', action: 'Check the method and path.' },
     { status: 500, code: 'InternalError', action: 'Report the `errorId` to the operators.' },
   ];
@@ -262,25 +261,14 @@ export function documentedErrorCodes(): { status: number; code: string; action: 
 /** Maps anything thrown while handling a request to its answer. */
 export function toErrorAnswer(error: unknown, errorId: string): ErrorAnswer {
   const rule = ERROR_TABLE.find((candidate) => matches(candidate.when, error));
-  if (rule && rule.status < 500) {
+  if (rule) {
     return {
-      status: rule.status,
+      status: rule.statusOf?.(error) ?? rule.status,
       body: { code: rule.code, message: rule.message ?? messageOf(error), ...issuesOf(error) },
       headers: rule.headers?.(error) ?? {},
       unexpected: false,
     };
   }
-  if (rule && rule.code !== 'InternalError') {
-    return {
-      status: rule.status,
-      body: { code: rule.code, message: rule.message ?? messageOf(error) },
-      headers: rule.headers?.(error) ?? {},
-      unexpected: false,
-    };
-  }
-
-  const fastify = fastifyAnswer(error);
-  if (fastify) return fastify;
 
   return {
     status: 500,
@@ -342,18 +330,15 @@ function issuesOf(error: unknown): { issues?: InputIssue[] } {
   return {};
 }
 
-/** Fastify's own 4xx failures (unparsable bodies, wrong content types, limits), kept at their status. */
-function fastifyAnswer(error: unknown): ErrorAnswer | null {
+/** Matches Fastify's own failures while reading a request, by their `code`. */
+function fastifyCode(...codes: string[]): (error: unknown) => boolean {
+  return (error) =>
+    typeof error === 'object' && error !== null && codes.includes((error as { code?: unknown }).code as string);
+}
+
+/** The 4xx status a library error carries (Fastify's, the multipart parser's), or `null`. */
+function clientErrorStatus(error: unknown): number | null {
   if (typeof error !== 'object' || error === null) return null;
-  const { code, statusCode } = error as { code?: unknown; statusCode?: unknown };
-  const known = typeof code === 'string' ? FASTIFY_CODES[code] : undefined;
-  const status =
-    known?.[0] ?? (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500 ? statusCode : 0);
-  if (status === 0) return null;
-  return {
-    status,
-    body: { code: known?.[1] ?? 'BadRequest', message: messageOf(error) },
-    headers: {},
-    unexpected: false,
-  };
+  const { statusCode } = error as { statusCode?: unknown };
+  return typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500 ? statusCode : null;
 }

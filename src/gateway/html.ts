@@ -68,6 +68,13 @@ const STYLE = `
   dd { margin: 0; }
 `;
 
+/** Headers for every page: no scripts, no framing, no content sniffing. */
+export const PAGE_HEADERS: Readonly<Record<string, string>> = {
+  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'",
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+};
+
 /** A whole page: title, optional refresh (seconds) for pages that wait, and the body. */
 export function page(title: string, body: SafeHtml, options: { refreshSeconds?: number } = {}): string {
   const refresh =

@@ -31,7 +31,9 @@ async function main(): Promise<void> {
     webhookWaitMs: settings.webhookWaitMs,
     bodyLimitBytes: settings.bodyLimitBytes,
     logger: log,
-    demo: settings.demo ? { temporalUiUrl: settings.temporalUiUrl } : undefined,
+    demo: settings.demo
+      ? { temporalUiUrl: settings.temporalUiUrl, notificationSigningSecret: settings.notificationSigningSecret }
+      : undefined,
     host: settings.host,
     port: settings.port,
   });

@@ -6,6 +6,7 @@
 import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
 import { InvalidPageTokenError } from './errors';
 
+/** Seals Temporal's list page tokens for callers and opens the ones they send back. */
 export class PageTokens {
   readonly #key: Buffer;
 

@@ -52,14 +52,17 @@ const sessionStatusSchema = z.enum(SESSION_STATUSES).meta({ id: 'SessionStatus' 
 /** The start request, registered under a name for the OpenAPI document. */
 export const startRequestBodySchema = startSessionRequestSchema.meta({ id: 'StartSessionRequest' });
 
+/** The `:applicationKey` path parameter. */
 export const applicationKeyParamsSchema = z.object({
   applicationKey: z.string().regex(APPLICATION_KEY_PATTERN, 'not an application key'),
 });
 
+/** The `:applicationKey` and `:documentId` path parameters. */
 export const documentParamsSchema = applicationKeyParamsSchema.extend({
   documentId: z.string().min(1).max(200),
 });
 
+/** The answer to a start: the session and where to send the user. */
 export const startedSessionSchema = z
   .object({
     applicationKey: z.string(),
@@ -98,6 +101,7 @@ const resultSchema = z
   })
   .meta({ id: 'SignatureSessionResult' }) satisfies z.ZodType<SignatureSessionResult, SignatureSessionResult>;
 
+/** A session's state as its workflow reports it. */
 export const sessionStateSchema = z
   .object({
     applicationKey: z.string(),
@@ -116,6 +120,7 @@ export const sessionStateSchema = z
   })
   .meta({ id: 'SignatureSessionState' }) satisfies z.ZodType<SignatureSessionState, SignatureSessionState>;
 
+/** The list's filters; times are ISO 8601 with an offset. */
 export const listQuerySchema = z.object({
   status: z.enum(SESSION_STATUSES).optional(),
   applicationKey: z.string().max(200).optional(),
@@ -136,6 +141,7 @@ export function toListFilter(query: z.infer<typeof listQuerySchema>): ListSessio
   };
 }
 
+/** One page of the list. */
 export const sessionListSchema = z
   .object({
     sessions: z.array(

@@ -1,5 +1,6 @@
 /**
- * The gateway's settings, read from `GATEWAY_*` environment variables (and `TASK_QUEUE`, `TEMPORAL_UI_URL`): one zod
+ * The gateway's settings, read from `GATEWAY_*` environment variables (and `TASK_QUEUE`, `TEMPORAL_UI_URL`,
+ * `NOTIFICATION_SIGNING_SECRET`): one zod
  * object whose keys are the variables, so that a bad setting stops the start with an error naming the variable, never
  * its value. The Temporal connection and the document store have their own readers.
  */
@@ -33,6 +34,8 @@ export interface GatewaySettings {
   taskQueue: string;
   /** Whether `/demo` is served. */
   demo: boolean;
+  /** The secret the workers sign notifications with; the demo verifies the notifications it receives with it. */
+  notificationSigningSecret: string | null;
   /** The Temporal Web UI's base URL, for links to each session's workflow; `null` shows none. */
   temporalUiUrl: string | null;
 }
@@ -93,6 +96,10 @@ const gatewayEnvSchema = z
       .default(64 * 1024 * 1024),
     GATEWAY_DEMO: booleanSetting.default(false),
     TEMPORAL_UI_URL: absoluteHttpUrl.optional(),
+    NOTIFICATION_SIGNING_SECRET: z
+      .string()
+      .regex(/^whsec_[A-Za-z0-9+/]{32,}={0,2}$/, 'expected a Standard Webhooks secret: whsec_ and base64')
+      .optional(),
     TASK_QUEUE: z.string().min(1).default(DEFAULT_TASK_QUEUE),
   })
   // Checked even when other variables are bad, so that one start names every problem at once.
@@ -132,6 +139,7 @@ export function loadGatewaySettings(env: NodeJS.ProcessEnv = process.env): Gatew
     taskQueue: settings.TASK_QUEUE,
     demo: settings.GATEWAY_DEMO,
     temporalUiUrl: settings.TEMPORAL_UI_URL ?? null,
+    notificationSigningSecret: settings.NOTIFICATION_SIGNING_SECRET ?? null,
   };
 }
 

@@ -224,8 +224,11 @@ describe('the sessions API', () => {
     );
     assert.equal(pdfResponse.headers.get('content-type'), 'application/pdf');
     const missing = await harness.api('GET', `/api/sessions/${request.applicationKey}/documents/not-a-document`);
+    const unknownSession = await harness.api('GET', `/api/sessions/${uniqueId('unknown')}/documents/${pdf.documentId}`);
     assert.equal(missing.status, 404);
     assert.equal(missing.body.code, 'DocumentNotFound');
+    assert.equal(unknownSession.status, 404);
+    assert.equal(unknownSession.body.code, 'SessionNotFound');
   });
 
   test('a request without a token, with a wrong token, or with the token in the query is refused with 401', async () => {

@@ -16,7 +16,7 @@ import { type StartSessionRequest } from '../../src/client/start-request';
 import { startGateway, type GatewayOptions, type RunningGateway } from '../../src/gateway';
 import { type ApiErrorBody } from '../../src/gateway/errors';
 import { type WebhookAuthSettings } from '../../src/gateway/settings';
-import { type LocalRestPkiOptions, type WebhookAuth } from '../../src/local-restpki/settings';
+import { type LocalRestPkiOptions } from '../../src/local-restpki/settings';
 import { RestPkiClient } from '../../src/restpki/client';
 import { FilesystemDocumentStore } from '../../src/storage/filesystem-store';
 import { type SignatureSessionState } from '../../src/workflows/messages';
@@ -84,10 +84,6 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-function subscriptionAuth(auth: WebhookAuthSettings): WebhookAuth {
-  return auth;
-}
-
 export async function startGatewayHarness(
   env: TestWorkflowEnvironment,
   options: GatewayHarnessOptions = {},
@@ -102,7 +98,7 @@ export async function startGatewayHarness(
         ? { url: null }
         : {
             url: `${url}/webhooks/restpki`,
-            auth: subscriptionAuth(webhookAuth),
+            auth: webhookAuth,
             retryScheduleMs: [500],
             ...options.restPki?.webhook,
           },

@@ -16,9 +16,11 @@ import {
   workflowIdForKey,
 } from '../../workflows/messages';
 import { type ApiErrorBody } from '../errors';
+import { PAGE_HEADERS } from '../html';
 import { SAMPLE_KINDS, sampleDocuments, signatureTypeFor, type SampleKind } from './sample-documents';
 import { noticePage, outcomePage, startPage } from './views';
 
+/** What the demo needs from the gateway that serves it. */
 export interface DemoRoutesOptions {
   /** The gateway's root app: the demo calls its API through `inject`. */
   app: FastifyInstance;
@@ -240,5 +242,10 @@ async function readStartForm(parts: Parts): Promise<StartForm> {
 }
 
 function sendPage(reply: FastifyReply, status: number, body: string): FastifyReply {
-  return reply.status(status).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(body);
+  return reply
+    .status(status)
+    .headers(PAGE_HEADERS)
+    .header('cache-control', 'no-store')
+    .type('text/html; charset=utf-8')
+    .send(body);
 }

@@ -7,11 +7,11 @@
  */
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { type FastifyPluginCallbackZod } from 'fastify-type-provider-zod';
-import { type FastifyReply } from 'fastify';
+import { type FastifyBaseLogger, type FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { type SignatureSessionResult } from '../../workflows/messages';
 import { type GatewayContext } from '../context';
-import { html, page } from '../html';
+import { html, page, PAGE_HEADERS } from '../html';
 import { isFinalStatus } from '../schemas';
 
 /** What the application's page is told, in its query string. */
@@ -33,8 +33,6 @@ const returnQuerySchema = z.object({
 
 /** The `/return` route. It needs no token: it is the user's browser that calls it. */
 export function returnRoutes(context: GatewayContext): FastifyPluginCallbackZod {
-  const { sessions, temporal } = context;
-
   return (app, _options, done) => {
     app.get(
       '/return',
@@ -57,10 +55,10 @@ export function returnRoutes(context: GatewayContext): FastifyPluginCallbackZod 
         const { workflowId, signatureSessionId } = query.data;
         const log = request.log.child({ workflowId });
 
-        let target: Awaited<ReturnType<typeof sessions.returnTarget>>;
+        let target: Awaited<ReturnType<typeof context.sessions.returnTarget>>;
         try {
-          target = await temporal.withDeadline(Date.now() + context.returnWaitMs, () =>
-            sessions.returnTarget(workflowId),
+          target = await context.temporal.withDeadline(Date.now() + context.returnWaitMs, () =>
+            context.sessions.returnTarget(workflowId),
           );
         } catch (error) {
           log.warn({ err: error }, 'Return could not be routed: Temporal did not answer');
@@ -74,47 +72,60 @@ export function returnRoutes(context: GatewayContext): FastifyPluginCallbackZod 
         }
         if (target === null) return invalidLink(reply);
 
-        let outcome: ReturnOutcome;
-        try {
-          const verdict = await temporal.withDeadline(Date.now() + context.returnWaitMs, () =>
-            sessions.reportReturn(workflowId, signatureSessionId),
-          );
-          outcome = {
-            applicationKey: target.applicationKey,
-            status: verdict.status,
-            restPkiStatus: verdict.restPkiStatus,
-          };
-          target = { ...target, applicationReturnUrl: verdict.applicationReturnUrl ?? target.applicationReturnUrl };
-          log.info({ status: verdict.status, restPkiStatus: verdict.restPkiStatus }, 'Return verified');
-        } catch (error) {
-          if (error instanceof WorkflowUpdateFailedError) {
-            log.warn('Return refused: it names another signature session');
-            return invalidLink(reply);
-          }
-          if (error instanceof WorkflowNotFoundError) {
-            // The session already ended (a webhook or the schedule got there first): its result tells the outcome.
-            const result = await finishedResult(context, target.applicationKey);
-            if (result !== null && result.sessionId !== signatureSessionId) return invalidLink(reply);
-            outcome = {
-              applicationKey: target.applicationKey,
-              status: result?.outcome ?? 'verifying',
-              restPkiStatus: null,
-            };
-          } else {
-            log.warn({ err: error }, 'Return not verified in time; recording it for the workflow');
-            await noteReturn(context, workflowId, signatureSessionId).catch((noteError: unknown) =>
-              log.warn({ err: noteError }, 'Return could not be recorded; the session will find out by itself'),
-            );
-            outcome = { applicationKey: target.applicationKey, status: 'verifying', restPkiStatus: null };
-          }
-        }
+        const verified = await verifyReturn(context, log, target.applicationKey, workflowId, signatureSessionId);
+        if (verified === null) return invalidLink(reply);
 
-        if (target.applicationReturnUrl === null) return outcomePage(reply, outcome);
-        return reply.redirect(applicationUrl(target.applicationReturnUrl, outcome), 303);
+        const { outcome } = verified;
+        const applicationReturnUrl = verified.applicationReturnUrl ?? target.applicationReturnUrl;
+        if (applicationReturnUrl === null) return outcomePage(reply, outcome);
+        return reply.redirect(applicationUrl(applicationReturnUrl, outcome), 303);
       },
     );
     done();
   };
+}
+
+/**
+ * Asks the workflow to verify the return: its verdict; the result of a session that already ended; or, when the
+ * workflow cannot answer in time, the return recorded for later and `verifying`. `null` means the return names
+ * another session: a forged or stale link.
+ */
+async function verifyReturn(
+  context: GatewayContext,
+  log: FastifyBaseLogger,
+  applicationKey: string,
+  workflowId: string,
+  signatureSessionId: string,
+): Promise<{ outcome: ReturnOutcome; applicationReturnUrl: string | null } | null> {
+  try {
+    const verdict = await context.temporal.withDeadline(Date.now() + context.returnWaitMs, () =>
+      context.sessions.reportReturn(workflowId, signatureSessionId),
+    );
+    log.info({ status: verdict.status, restPkiStatus: verdict.restPkiStatus }, 'Return verified');
+    return {
+      outcome: { applicationKey, status: verdict.status, restPkiStatus: verdict.restPkiStatus },
+      applicationReturnUrl: verdict.applicationReturnUrl,
+    };
+  } catch (error) {
+    if (error instanceof WorkflowUpdateFailedError) {
+      log.warn('Return refused: it names another signature session');
+      return null;
+    }
+    if (error instanceof WorkflowNotFoundError) {
+      // The session already ended (a webhook or the schedule got there first): its result tells the outcome.
+      const result = await finishedResult(context, applicationKey);
+      if (result !== null && result.sessionId !== signatureSessionId) return null;
+      return {
+        outcome: { applicationKey, status: result?.outcome ?? 'verifying', restPkiStatus: null },
+        applicationReturnUrl: null,
+      };
+    }
+    log.warn({ err: error }, 'Return not verified in time; recording it for the workflow');
+    await noteReturn(context, workflowId, signatureSessionId).catch((noteError: unknown) =>
+      log.warn({ err: noteError }, 'Return could not be recorded; the session will find out by itself'),
+    );
+    return { outcome: { applicationKey, status: 'verifying', restPkiStatus: null }, applicationReturnUrl: null };
+  }
 }
 
 /** The application's return URL with the outcome added to its query. */
@@ -167,5 +178,5 @@ function outcomePage(reply: FastifyReply, outcome: ReturnOutcome): FastifyReply 
 function notice(reply: FastifyReply, status: number, title: string, text: string, outcome?: string): FastifyReply {
   const body = html`<h1 id="notice" data-status="${outcome ?? ''}">${title}</h1>
     <p>${text}</p>`;
-  return reply.status(status).type('text/html; charset=utf-8').send(page(title, body));
+  return reply.status(status).headers(PAGE_HEADERS).type('text/html; charset=utf-8').send(page(title, body));
 }

@@ -24,6 +24,9 @@ import {
   toListFilter,
 } from '../schemas';
 
+/** The longest a read of a session's state waits for a worker. */
+const READ_WAIT_MS = 10_000;
+
 const security = [{ bearerAuth: [] }];
 const errors = {
   400: apiErrorBodySchema,
@@ -121,7 +124,11 @@ export function sessionRoutes(context: GatewayContext): FastifyPluginCallbackZod
           response: { 200: sessionStateSchema, 404: apiErrorBodySchema, ...errors },
         },
       },
-      async (request) => withinWait(() => sessions.get(request.params.applicationKey)),
+      // A read is answered by a worker; when none is running, say so soon rather than after the full wait.
+      async (request) =>
+        context.temporal.withDeadline(Date.now() + Math.min(context.apiWaitMs, READ_WAIT_MS), () =>
+          sessions.get(request.params.applicationKey),
+        ),
     );
 
     app.post(
