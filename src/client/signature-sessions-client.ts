@@ -144,7 +144,9 @@ export class SignatureSessionsClient {
       taskQueue: this.#taskQueue,
       args: [input],
       workflowIdConflictPolicy: 'USE_EXISTING',
-      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      // A session whose creation was refused (its workflow failed) may be started again with the same key; one that
+      // ran is answered from its final state below.
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
       typedSearchAttributes: [
         { key: APPLICATION_KEY, value: parsed.applicationKey },
         { key: SESSION_STATUS, value: 'creating' },
