@@ -4,22 +4,10 @@
  * limit (default 2.5 s, half of that) or one that fails makes this exit non-zero.
  */
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
-import { ensureTestServer, waitForPort } from '../src/local-temporal/servers';
+import { ensureTestServer, freePort, waitForPort } from '../src/local-temporal/servers';
 
 const runs = Number(process.argv[2] ?? 20);
 const limitMs = Number(process.argv[3] ?? 2500);
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 async function startOnce(path: string): Promise<number> {
   const port = await freePort();

@@ -4,7 +4,7 @@
  * Central. Each is cached by version under the user's cache directory and built only when missing.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { createConnection } from 'node:net';
+import { createConnection, createServer } from 'node:net';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
@@ -200,6 +200,18 @@ async function recordClassDataArchive(classpath: string, archive: string): Promi
     await exited;
   }
   if (!existsSync(archive)) throw new ServerBuildError('java -XX:ArchiveClassesAtExit', child.exitCode, '');
+}
+
+/** A TCP port on 127.0.0.1 that nothing listens on right now. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
 }
 
 /** Resolves once something accepts TCP connections on `port`, or rejects after `timeoutMs`. */

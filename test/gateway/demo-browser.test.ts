@@ -12,23 +12,10 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type TestWorkflowEnvironment } from '@temporalio/testing';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { CHROMIUM_LAUNCH_OPTIONS } from '../helpers/browser';
 import { createDevServerEnv } from '../helpers/temporal';
 import { startGatewayHarness, type GatewayHarness } from './support';
 
-/** Debian's Chromium, headless, with nothing that reaches the network on its own. */
-const CHROMIUM = {
-  executablePath: '/usr/bin/chromium',
-  args: [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-  ],
-};
 const SCREENSHOTS = join('test-results', 'gateway');
 const TEMPORAL_UI = 'http://temporal-ui.test';
 const SECRET = `whsec_${randomBytes(32).toString('base64')}`;
@@ -49,7 +36,7 @@ before(async () => {
     notificationSigningSecret: SECRET,
     gateway: { demo: { temporalUiUrl: TEMPORAL_UI, notificationSigningSecret: SECRET } },
   });
-  browser = await chromium.launch(CHROMIUM);
+  browser = await chromium.launch(CHROMIUM_LAUNCH_OPTIONS);
 });
 after(async () => {
   await browser?.close();

@@ -17,6 +17,7 @@ import { startGateway, type GatewayOptions, type RunningGateway } from '../../sr
 import { type ApiErrorBody } from '../../src/gateway/errors';
 import { type WebhookAuthSettings } from '../../src/gateway/settings';
 import { type LocalRestPkiOptions } from '../../src/local-restpki/settings';
+import { freePort } from '../../src/local-temporal/servers';
 import { RestPkiClient } from '../../src/restpki/client';
 import { FilesystemDocumentStore } from '../../src/storage/filesystem-store';
 import { type SignatureSessionState } from '../../src/workflows/messages';
@@ -75,14 +76,7 @@ export interface ApiAnswer<T> {
 
 const workflowsPath = require.resolve('../../src/workflows');
 
-/** A port nobody listens on right now. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+export { freePort };
 
 export async function startGatewayHarness(
   env: TestWorkflowEnvironment,

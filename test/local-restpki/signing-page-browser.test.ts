@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { CHROMIUM_LAUNCH_OPTIONS } from '../helpers/browser';
 import { startTestRestPki, type TestRestPki } from '../helpers/local-restpki';
 import {
   createSession,
@@ -14,27 +15,16 @@ import {
   type FakeApplication,
 } from './support';
 
-/** Debian's Chromium, headless, with nothing that reaches the network on its own. */
-const CHROMIUM = {
-  executablePath: '/usr/bin/chromium',
-  args: [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-  ],
-};
-
 const SCREENSHOTS = join('test-results', 'local-restpki');
 
 async function launch(userDataDirs: string[], options: { javaScriptEnabled?: boolean } = {}): Promise<BrowserContext> {
   const userDataDir = await mkdtemp(join(tmpdir(), 'local-restpki-chromium-'));
   userDataDirs.push(userDataDir);
-  const context = await chromium.launchPersistentContext(userDataDir, { ...CHROMIUM, headless: true, ...options });
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    ...CHROMIUM_LAUNCH_OPTIONS,
+    headless: true,
+    ...options,
+  });
   context.setDefaultTimeout(10_000);
   return context;
 }

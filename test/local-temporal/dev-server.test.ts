@@ -4,25 +4,14 @@
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import { startDevServer } from '../../src/local-temporal/dev-server';
+import { freePort } from '../../src/local-temporal/servers';
 import { registerSearchAttributes } from '../../src/setup-search-attributes';
 import { uniqueId } from '../helpers/temporal';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 test('the dev server serves its Web UI and keeps workflows and search attributes across a restart', async () => {
   const dataDir = await mkdtemp(join(tmpdir(), 'dev-server-'));
