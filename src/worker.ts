@@ -17,8 +17,15 @@ import { FilesystemDocumentStore } from './storage/filesystem-store';
 import { loadDocumentStoreSettings } from './storage/settings';
 import { DEFAULT_TASK_QUEUE } from './workflows/messages';
 
+/**
+ * How many workflows a worker keeps in memory between their tasks. Each costs about half a megabyte; a session waiting
+ * for its user gets a task only now and then, and one that is not cached is replayed from its short history instead.
+ */
+export const DEFAULT_MAX_CACHED_WORKFLOWS = 250;
+
 const workerSettingsSchema = z.object({
   TASK_QUEUE: z.string().min(1).default(DEFAULT_TASK_QUEUE),
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(DEFAULT_MAX_CACHED_WORKFLOWS),
   NOTIFICATION_SIGNING_SECRET: z
     .string()
     .regex(/^whsec_[A-Za-z0-9+/]{32,}={0,2}$/, 'expected a Standard Webhooks secret: whsec_ and base64')
@@ -55,13 +62,14 @@ export async function createSignatureWorker(options: SignatureWorkerOptions): Pr
       store: options.store,
       notifications: options.notifications,
     }),
+    maxCachedWorkflows: DEFAULT_MAX_CACHED_WORKFLOWS,
     ...options.tuning,
   });
 }
 
 async function main(): Promise<void> {
   const log = createLogger('worker');
-  const { TASK_QUEUE, NOTIFICATION_SIGNING_SECRET } = loadConfig(workerSettingsSchema);
+  const { TASK_QUEUE, NOTIFICATION_SIGNING_SECRET, WORKER_MAX_CACHED_WORKFLOWS } = loadConfig(workerSettingsSchema);
   const restPkiSettings = loadRestPkiSettings();
   const storeSettings = loadDocumentStoreSettings();
   const { connectionOptions, namespace } = loadClientConnectConfig();
@@ -74,6 +82,7 @@ async function main(): Promise<void> {
     restPki: new RestPkiClient(restPkiSettings),
     store: new FilesystemDocumentStore(storeSettings.root),
     notifications: NOTIFICATION_SIGNING_SECRET ? { signingSecret: NOTIFICATION_SIGNING_SECRET } : undefined,
+    tuning: { maxCachedWorkflows: WORKER_MAX_CACHED_WORKFLOWS },
   });
   log.info(
     { address: connectionOptions.address, namespace: namespace ?? 'default', taskQueue: TASK_QUEUE },
