@@ -3,10 +3,15 @@
  * URL's query) and the webhook receiver (through every document's metadata) can find the workflow again.
  */
 import { Context } from '@temporalio/activity';
-import { type CreateSignatureSessionRequest, type FileReferenceModel } from '../restpki/models';
+import {
+  type CertificateRequirement as CertificateRequirementModel,
+  type CreateSignatureSessionRequest,
+  type FileReferenceModel,
+} from '../restpki/models';
 import {
   WORKFLOW_METADATA_NAME,
   WORKFLOW_RETURN_PARAMETER,
+  type CertificateRequirement,
   type DocumentToSign,
   type SessionLink,
   type SignatureSessionInput,
@@ -37,7 +42,9 @@ export function createSignatureSessionActivity({ restPki, store }: ActivityDepen
       documents: options.documents
         ? await Promise.all(options.documents.map((document) => documentData(document, store)))
         : null,
-      certificateRequirements: options.certificateRequirements ?? null,
+      certificateRequirements: options.certificateRequirements
+        ? await Promise.all(options.certificateRequirements.map((requirement) => requirementData(requirement, store)))
+        : null,
       securityContextId: options.securityContextId ?? null,
       pdfSignatureOptions: options.pdfSignatureOptions,
       cmsSignatureOptions: options.cmsSignatureOptions,
@@ -56,6 +63,14 @@ async function documentData(document: DocumentToSign, store: ActivityDependencie
   };
 }
 
+async function requirementData(
+  requirement: CertificateRequirement,
+  store: ActivityDependencies['store'],
+): Promise<CertificateRequirementModel> {
+  if (requirement.type !== 'Cpf') return { type: requirement.type };
+  return { type: 'Cpf', argument: (await readStaged(requirement.stagedArgumentKey, store)).toString('utf8') };
+}
+
 /**
  * A staged document travels inline to Rest PKI Core, base64 in the create request. That holds the file in memory for
  * the length of the call; documents too large for that should be given by URL.
@@ -66,9 +81,13 @@ async function fileReference(
 ): Promise<FileReferenceModel> {
   if ('url' in document.source) return { url: document.source.url, name: document.name };
 
+  return { content: (await readStaged(document.source.stagedKey, store)).toString('base64'), name: document.name };
+}
+
+async function readStaged(key: string, store: ActivityDependencies['store']): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  for await (const chunk of await store.open(document.source.stagedKey)) chunks.push(chunk as Buffer);
-  return { content: Buffer.concat(chunks).toString('base64'), name: document.name };
+  for await (const chunk of await store.open(key)) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
 }
 
 function withQueryParameter(url: string, name: string, value: string): string {

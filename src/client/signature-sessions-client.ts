@@ -25,6 +25,7 @@ import {
   userReturnedSignal,
   userReturnedUpdate,
   workflowIdForKey,
+  type CertificateRequirement,
   type DocumentToSign,
   type ReturnVerdict,
   type SessionLink,
@@ -89,10 +90,12 @@ export class SessionEndedError extends Error {
   }
 }
 
-/** Thrown when inline documents are given to a client that has no store to stage them in. */
+/** Thrown when inline documents or a CPF requirement are given to a client that has no store to stage them in. */
 export class StagingUnavailableError extends Error {
   constructor() {
-    super('Inline document content needs a document store to stage it in: construct the client with `store`');
+    super(
+      'Inline document content and CPF requirements need a document store to stage them in: construct the client with `store`',
+    );
     this.name = 'StagingUnavailableError';
   }
 }
@@ -316,11 +319,13 @@ export class SignatureSessionsClient {
         callbackArgument: request.callbackArgument,
         disableDownloads: request.disableDownloads,
         enableBackgroundProcessing: request.enableBackgroundProcessing,
-        certificateRequirements: request.certificateRequirements?.map((requirement) =>
-          requirement.type === 'Cpf'
-            ? { type: 'Cpf' as const, argument: requirement.argument ?? '' }
-            : { type: 'CryptoDevice' as const },
-        ),
+        certificateRequirements: request.certificateRequirements
+          ? await Promise.all(
+              request.certificateRequirements.map((requirement, index) =>
+                this.#stageRequirement(requirement, index, workflowId),
+              ),
+            )
+          : undefined,
         securityContextId: request.securityContextId,
         pdfSignatureOptions: request.pdfSignatureOptions,
         cmsSignatureOptions: request.cmsSignatureOptions,
@@ -346,6 +351,19 @@ export class SignatureSessionsClient {
     const key = storageKeyFor({ workflowId, documentId: `to-sign-${index}`, fileName: document.name });
     const stored = await this.#store.put(key, Readable.from([Buffer.from(document.content ?? '', 'base64')]));
     return { ...base, source: { stagedKey: stored.key } };
+  }
+
+  async #stageRequirement(
+    requirement: NonNullable<StartSessionRequest['certificateRequirements']>[number],
+    index: number,
+    workflowId: string,
+  ): Promise<CertificateRequirement> {
+    if (requirement.type !== 'Cpf') return { type: 'CryptoDevice' };
+    if (!this.#store) throw new StagingUnavailableError();
+
+    const key = storageKeyFor({ workflowId, documentId: `cpf-requirement-${index}`, fileName: null });
+    const stored = await this.#store.put(key, Readable.from([Buffer.from(requirement.argument ?? '', 'utf8')]));
+    return { type: 'Cpf', stagedArgumentKey: stored.key };
   }
 
   async #withHandle<T>(

@@ -77,6 +77,7 @@ export interface GatewayOptions {
 /** The gateway's Fastify app. */
 export type GatewayApp = FastifyInstance;
 
+const MAX_PATH_PARAMETER_LENGTH = 2048;
 const DEFAULT_BODY_LIMIT = 64 * 1024 * 1024;
 
 /** Builds the gateway without listening. */
@@ -108,7 +109,9 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayApp>
     // Request lines would carry query strings (a signature session ID) and headers: requests are logged by route
     // pattern below, and the logger redacts credentials wherever they appear.
     logController: new LogController({ disableRequestLogging: true }),
-    routerOptions: { ignoreTrailingSlash: true },
+    // Path parameters are bounded by their schemas, which name the parameter in the 400; the router's own default of
+    // 100 characters would refuse the longest application key with a bare 414.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PATH_PARAMETER_LENGTH },
     forceCloseConnections: true,
     bodyLimit: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT,
   }).withTypeProvider<ZodTypeProvider>();

@@ -25,7 +25,11 @@ export interface DocumentToSign {
   metadata?: Record<string, string[]>;
 }
 
-export type CertificateRequirement = { type: 'CryptoDevice' } | { type: 'Cpf'; argument: string };
+/**
+ * A certificate requirement as the workflow carries it. A CPF is personal data and stays out of history: the client
+ * stages it in the document store and the create activity reads it back, as with documents given inline.
+ */
+export type CertificateRequirement = { type: 'CryptoDevice' } | { type: 'Cpf'; stagedArgumentKey: string };
 
 /** The options of Rest PKI Core's create request, without the correlation this project adds itself. */
 export interface SessionOptions {
