@@ -123,7 +123,9 @@ async function waitingMemory(context: BenchContext) {
     peakWhileWaitingMb: toMb(waited.peak),
     peakWhileCompletingMb: toMb(measured.peakWhileCompleting),
     maxCachedWorkflows: DEFAULT_MAX_CACHED_WORKFLOWS,
-    perCachedSessionKb: Math.round((waited.peak - waited.idleRss) / Math.min(count, DEFAULT_MAX_CACHED_WORKFLOWS) / 1024),
+    perCachedSessionKb: Math.round(
+      (waited.peak - waited.idleRss) / Math.min(count, DEFAULT_MAX_CACHED_WORKFLOWS) / 1024,
+    ),
     rssSamplesMb: measured.samples.map((sample) => [Math.round(sample.atMs / 1000), toMb(sample.rss)]),
   };
   return [
