@@ -14,7 +14,7 @@ import {
   withResources,
   type BenchContext,
 } from './support/stack';
-import { landOn, signOnPage } from './support/user';
+import { APPLICATION_PAGE, landOn, signOnPage } from './support/user';
 
 const EVENTS: FigureSpec = {
   id: 'history-events',
@@ -43,8 +43,6 @@ export const historyBenchmark: Benchmark<BenchContext> = {
   figures: [EVENTS, SIZE, PAYLOAD],
   run: historySize,
 };
-
-const APPLICATION_PAGE = 'http://127.0.0.1:9/orders/signed';
 
 async function historySize(context: BenchContext) {
   const sessions = context.quick ? 1 : 3;

@@ -21,7 +21,7 @@ import { fetchHistory, lastSpan } from './support/history';
 import { MemorySampler, readMemory, resetPeak } from './support/memory';
 import { startOurs, startRestPki, uniqueKey, withResources, type BenchContext, type Ours } from './support/stack';
 import { sleep, timed } from './support/timing';
-import { signatureSessionIdOf, signOnPage } from './support/user';
+import { APPLICATION_PAGE, signatureSessionIdOf, signOnPage } from './support/user';
 
 const MEMORY: FigureSpec = {
   id: 'large-file-memory',
@@ -44,7 +44,6 @@ export const largeFileBenchmark: Benchmark<BenchContext> = {
   run: largeFile,
 };
 
-const APPLICATION_PAGE = 'http://127.0.0.1:9/orders/signed';
 const GiB = 1024 * MB;
 
 interface Run {

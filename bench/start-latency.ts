@@ -6,6 +6,7 @@
 import { Readable } from 'node:stream';
 import { storageKeyFor } from '../src/storage/document-store';
 import { RestPkiCalls } from './baseline/restpki-calls';
+import { APPLICATION_PAGE } from './support/user';
 import { figure, median, round, type Benchmark, type FigureSpec } from './support/figures';
 import { fetchHistory, lastSpan, timeline } from './support/history';
 import { inlineDocument, makePdf } from './support/documents';
@@ -33,8 +34,6 @@ export const startLatencyBenchmark: Benchmark<BenchContext> = {
   figures: [START_LATENCY],
   run: startLatency,
 };
-
-const APPLICATION_PAGE = 'http://127.0.0.1:9/orders/signed';
 
 async function startLatency(context: BenchContext) {
   const runs = context.quick ? 10 : 25;

@@ -20,7 +20,7 @@ import {
   type Ours,
 } from './support/stack';
 import { inPool, now, sleep, timed } from './support/timing';
-import { landOn, signOnPage } from './support/user';
+import { APPLICATION_PAGE, landOn, signOnPage } from './support/user';
 
 const THROUGHPUT: FigureSpec = {
   id: 'throughput',
@@ -35,8 +35,6 @@ export const throughputBenchmark: Benchmark<BenchContext> = {
   figures: [THROUGHPUT],
   run: throughput,
 };
-
-const APPLICATION_PAGE = 'http://127.0.0.1:9/orders/signed';
 
 interface RunResult {
   side: 'ours' | 'baseline';

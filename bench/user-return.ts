@@ -23,13 +23,11 @@ import {
   type BenchContext,
   type Ours,
 } from './support/stack';
-import { landOn, signOnPage } from './support/user';
+import { APPLICATION_PAGE, landOn, signOnPage } from './support/user';
 import { now, sleep } from './support/timing';
 import { type RunningBaseline } from './baseline/app';
 
 const FILE_BYTES = 5 * 1024 * 1024;
-const APPLICATION_PAGE = 'http://127.0.0.1:9/orders/signed';
-
 const RETURN_WAIT: FigureSpec = {
   id: 'return-wait',
   title: 'user wait on the return URL, 3 x 5 MB PDFs',

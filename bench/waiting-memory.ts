@@ -20,7 +20,7 @@ import {
   type Resources,
 } from './support/stack';
 import { inPool, now, sleep } from './support/timing';
-import { signatureSessionIdOf, signOnPage } from './support/user';
+import { APPLICATION_PAGE, signatureSessionIdOf, signOnPage } from './support/user';
 
 const PEAK: FigureSpec = {
   id: 'waiting-memory-peak',
@@ -50,7 +50,6 @@ export const waitingMemoryBenchmark: Benchmark<BenchContext> = {
   run: waitingMemory,
 };
 
-const APPLICATION_PAGE = 'http://127.0.0.1:9/orders/signed';
 const CONCURRENCY = 50;
 
 interface WaitingSession {

@@ -7,6 +7,9 @@ import { now } from './timing';
 /** The test PKI's certificate every benchmark signs with (no requirements refuse it). */
 export const CERTIFICATE_ID = 'ana-a1';
 
+/** The application's own page after a return: nothing listens there, the benchmarks only read the redirect to it. */
+export const APPLICATION_PAGE = 'http://127.0.0.1:9/orders/signed';
+
 /** Thrown when the signing page or a return URL does not answer as a browser expects. */
 export class UnexpectedAnswerError extends Error {
   constructor(
