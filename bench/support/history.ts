@@ -5,6 +5,7 @@
 import { type Client } from '@temporalio/client';
 import { type History } from '@temporalio/common/lib/proto-utils';
 import { temporal } from '@temporalio/proto';
+import { localActivityMarker } from '../../test/helpers/local-activity-markers';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
@@ -19,7 +20,7 @@ export interface HistorySize {
   payloads: number;
 }
 
-/** One activity's schedule, in milliseconds since the workflow started. */
+/** One activity's schedule, in milliseconds since the workflow started; a local activity has no start of its own. */
 export interface ActivitySpan {
   activityType: string;
   scheduledMs: number;
@@ -49,23 +50,35 @@ function eventMs(event: HistoryEvent): number {
 export function timeline(history: History): { id: number; name: string; atMs: number; activity?: string }[] {
   const events = history.events ?? [];
   const origin = events[0] ? eventMs(events[0]) : 0;
-  return events.map((event) => ({
-    id: Number(event.eventId),
-    name: eventName(event),
-    atMs: Math.round((eventMs(event) - origin) * 10) / 10,
-    ...(event.activityTaskScheduledEventAttributes
-      ? { activity: event.activityTaskScheduledEventAttributes.activityType?.name ?? '' }
-      : {}),
-  }));
+  return events.map((event) => {
+    const activity =
+      event.activityTaskScheduledEventAttributes?.activityType?.name ?? localActivityMarker(event)?.activityType;
+    return {
+      id: Number(event.eventId),
+      name: eventName(event),
+      atMs: Math.round((eventMs(event) - origin) * 10) / 10,
+      ...(activity === undefined ? {} : { activity }),
+    };
+  });
 }
 
-/** When each activity was scheduled, started and closed. */
+/** When each activity, local or not, was scheduled, started and closed. */
 export function activitySpans(history: History): ActivitySpan[] {
   const events = history.events ?? [];
   const origin = events[0] ? eventMs(events[0]) : 0;
   const spans = new Map<number, ActivitySpan>();
   for (const event of events) {
     const at = eventMs(event) - origin;
+    const local = localActivityMarker(event);
+    if (local) {
+      spans.set(Number(event.eventId), {
+        activityType: local.activityType,
+        scheduledMs: local.scheduledAtMs - origin,
+        startedMs: null,
+        closedMs: local.completedAtMs - origin,
+        closedEpochMs: local.completedAtMs,
+      });
+    }
     const scheduled = event.activityTaskScheduledEventAttributes;
     if (scheduled) {
       spans.set(Number(event.eventId), {

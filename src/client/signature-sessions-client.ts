@@ -137,6 +137,11 @@ export class SignatureSessionsClient {
    * taken by a different request, and a zod error naming the field when the request is malformed.
    */
   async start(request: StartSessionRequest): Promise<StartedSession> {
+    return (await this.startOrJoin(request)).session;
+  }
+
+  /** {@link start}, telling also whether this call started the session or joined one started with the same request. */
+  async startOrJoin(request: StartSessionRequest): Promise<{ session: StartedSession; created: boolean }> {
     const parsed = startSessionRequestSchema.parse(request);
     const workflowId = workflowIdForKey(parsed.applicationKey);
     const digest = requestDigest(parsed);
@@ -158,11 +163,11 @@ export class SignatureSessionsClient {
       staticSummary: `Signature session ${parsed.applicationKey}`,
     });
     try {
-      const link = await this.#client.workflow.executeUpdateWithStart(sessionLinkUpdate, {
+      const { created, ...link } = await this.#client.workflow.executeUpdateWithStart(sessionLinkUpdate, {
         args: [{ requestDigest: digest }],
         startWorkflowOperation: startOperation,
       });
-      return { workflowId, applicationKey: parsed.applicationKey, ...link };
+      return { session: { workflowId, applicationKey: parsed.applicationKey, ...link }, created };
     } catch (error) {
       if (isKeyConflict(error)) throw new SessionKeyConflictError(parsed.applicationKey);
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
@@ -177,10 +182,13 @@ export class SignatureSessionsClient {
       throw new SessionKeyConflictError(parsed.applicationKey);
     }
     return {
-      workflowId,
-      applicationKey: parsed.applicationKey,
-      sessionId: state.sessionId,
-      redirectUrl: state.redirectUrl,
+      session: {
+        workflowId,
+        applicationKey: parsed.applicationKey,
+        sessionId: state.sessionId,
+        redirectUrl: state.redirectUrl,
+      },
+      created: false,
     };
   }
 

@@ -176,6 +176,7 @@ export interface UserReturn {
 
 /** What a verified return tells the return route. */
 export interface ReturnVerdict {
+  applicationKey: string;
   /** The vendor's status as the API reported it after the return. */
   restPkiStatus: string;
   status: SessionStatus;
@@ -192,8 +193,14 @@ export interface SessionLinkRequest {
   requestDigest?: string;
 }
 
+/** The session's link, and whether the request that asked for it is the one that started the session. */
+export interface SessionLinkAnswer extends SessionLink {
+  /** False for a start that joined a session already started with the same request. */
+  created: boolean;
+}
+
 /** An update because the starter needs the answer at once: the session's ID and where to send the user. */
-export const sessionLinkUpdate = defineUpdate<SessionLink, [SessionLinkRequest]>('sessionLink');
+export const sessionLinkUpdate = defineUpdate<SessionLinkAnswer, [SessionLinkRequest]>('sessionLink');
 
 /** The failure type of a start that reuses an application key for a different request. */
 export const SESSION_KEY_CONFLICT = 'SessionKeyConflict';

@@ -8,6 +8,7 @@ import {
   ApplicationFailure,
   condition,
   proxyActivities,
+  proxyLocalActivities,
   setCurrentDetails,
   ParentClosePolicy,
   setHandler,
@@ -59,7 +60,14 @@ const retry = {
   nonRetryableErrorTypes: [...NON_RETRYABLE_RESTPKI_ERRORS, ...NON_RETRYABLE_STORAGE_ERRORS, 'SignedFileMissingError'],
 };
 
-const api = proxyActivities<SignatureSessionActivities>({ startToCloseTimeout: '1 minute', retry });
+// Creating and reading the session are single short calls, and someone is often waiting on them (the start for its
+// redirectUrl, the user on the return URL): they run as local activities, inside the workflow task that needs them,
+// with no round trip through the server. A few quick retries stay in the worker; longer backoffs are durable timers.
+const api = proxyLocalActivities<SignatureSessionActivities>({
+  startToCloseTimeout: '1 minute',
+  localRetryThreshold: '10 seconds',
+  retry,
+});
 
 const longRunning = proxyActivities<SignatureSessionActivities>({
   startToCloseTimeout: '1 day',
@@ -179,11 +187,14 @@ function listen(state: SignatureSessionState, input: SignatureSessionInput): Inb
 
   setHandler(sessionStateQuery, () => state);
 
+  // The start that created the workflow delivers its update with the start itself, so it is always answered first.
+  let linkRequests = 0;
   setHandler(
     sessionLinkUpdate,
     async () => {
+      const created = linkRequests++ === 0;
       await condition(() => state.sessionId !== null && state.redirectUrl !== null);
-      return { sessionId: state.sessionId!, redirectUrl: state.redirectUrl! };
+      return { sessionId: state.sessionId!, redirectUrl: state.redirectUrl!, created };
     },
     {
       validator: ({ requestDigest }) => {
@@ -206,6 +217,7 @@ function listen(state: SignatureSessionState, input: SignatureSessionInput): Inb
         await condition(() => inbox.returnsVerified >= ticket || !stillWaiting());
       }
       return {
+        applicationKey: input.applicationKey,
         restPkiStatus: state.restPkiStatus ?? 'Pending',
         status: state.status,
         applicationReturnUrl: state.applicationReturnUrl,

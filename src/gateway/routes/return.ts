@@ -25,6 +25,8 @@ export interface ReturnOutcome {
 
 /** How long the fallback (recording the return as a signal) may take once the verdict's wait ran out. */
 const NOTE_WAIT_MS = 5000;
+/** How long reading where a return goes may take once no verdict came: the server alone answers it, in milliseconds. */
+const ROUTE_WAIT_MS = 2000;
 
 const returnQuerySchema = z.object({
   workflowId: z.string().min(1).max(300),
@@ -55,13 +57,8 @@ export function returnRoutes(context: GatewayContext): FastifyPluginCallbackZod 
         const { workflowId, signatureSessionId } = query.data;
         const log = request.log.child({ workflowId });
 
-        let target: Awaited<ReturnType<typeof context.sessions.returnTarget>>;
-        try {
-          target = await context.temporal.withDeadline(Date.now() + context.returnWaitMs, () =>
-            context.sessions.returnTarget(workflowId),
-          );
-        } catch (error) {
-          log.warn({ err: error }, 'Return could not be routed: Temporal did not answer');
+        const verified = await verifyReturn(context, log, workflowId, signatureSessionId);
+        if (verified === 'unreachable') {
           reply.header('retry-after', '5');
           return notice(
             reply,
@@ -70,13 +67,9 @@ export function returnRoutes(context: GatewayContext): FastifyPluginCallbackZod 
             'We could not check your signature right now. Reload this page in a moment.',
           );
         }
-        if (target === null) return invalidLink(reply);
-
-        const verified = await verifyReturn(context, log, target.applicationKey, workflowId, signatureSessionId);
         if (verified === null) return invalidLink(reply);
 
-        const { outcome } = verified;
-        const applicationReturnUrl = verified.applicationReturnUrl ?? target.applicationReturnUrl;
+        const { outcome, applicationReturnUrl } = verified;
         if (applicationReturnUrl === null) return outcomePage(reply, outcome);
         return reply.redirect(applicationUrl(applicationReturnUrl, outcome), 303);
       },
@@ -87,23 +80,23 @@ export function returnRoutes(context: GatewayContext): FastifyPluginCallbackZod 
 
 /**
  * Asks the workflow to verify the return: its verdict; the result of a session that already ended; or, when the
- * workflow cannot answer in time, the return recorded for later and `verifying`. `null` means the return names
- * another session: a forged or stale link.
+ * workflow cannot answer in time, the return recorded for later and `verifying`. `null` means the return names no
+ * session of ours or another one: a forged or stale link. `unreachable` means Temporal itself did not answer.
  */
 async function verifyReturn(
   context: GatewayContext,
   log: FastifyBaseLogger,
-  applicationKey: string,
   workflowId: string,
   signatureSessionId: string,
-): Promise<{ outcome: ReturnOutcome; applicationReturnUrl: string | null } | null> {
+): Promise<{ outcome: ReturnOutcome; applicationReturnUrl: string | null } | null | 'unreachable'> {
+  let unanswered: unknown;
   try {
     const verdict = await context.temporal.withDeadline(Date.now() + context.returnWaitMs, () =>
       context.sessions.reportReturn(workflowId, signatureSessionId),
     );
     log.info({ status: verdict.status, restPkiStatus: verdict.restPkiStatus }, 'Return verified');
     return {
-      outcome: { applicationKey, status: verdict.status, restPkiStatus: verdict.restPkiStatus },
+      outcome: { applicationKey: verdict.applicationKey, status: verdict.status, restPkiStatus: verdict.restPkiStatus },
       applicationReturnUrl: verdict.applicationReturnUrl,
     };
   } catch (error) {
@@ -111,21 +104,37 @@ async function verifyReturn(
       log.warn('Return refused: it names another signature session');
       return null;
     }
-    if (error instanceof WorkflowNotFoundError) {
-      // The session already ended (a webhook or the schedule got there first): its result tells the outcome.
-      const result = await finishedResult(context, applicationKey);
-      if (result !== null && result.sessionId !== signatureSessionId) return null;
-      return {
-        outcome: { applicationKey, status: result?.outcome ?? 'verifying', restPkiStatus: null },
-        applicationReturnUrl: null,
-      };
-    }
-    log.warn({ err: error }, 'Return not verified in time; recording it for the workflow');
-    await noteReturn(context, workflowId, signatureSessionId).catch((noteError: unknown) =>
-      log.warn({ err: noteError }, 'Return could not be recorded; the session will find out by itself'),
-    );
-    return { outcome: { applicationKey, status: 'verifying', restPkiStatus: null }, applicationReturnUrl: null };
+    unanswered = error;
   }
+
+  // No verdict: the session ended, never existed, or did not answer in time. Its memo says which, and where to go.
+  let target: Awaited<ReturnType<typeof context.sessions.returnTarget>>;
+  try {
+    target = await context.temporal.withDeadline(Date.now() + ROUTE_WAIT_MS, () =>
+      context.sessions.returnTarget(workflowId),
+    );
+  } catch (error) {
+    log.warn({ err: error }, 'Return could not be routed: Temporal did not answer');
+    return 'unreachable';
+  }
+  if (target === null) return null;
+  const { applicationKey, applicationReturnUrl } = target;
+
+  if (unanswered instanceof WorkflowNotFoundError) {
+    // The session already ended (a webhook or the schedule got there first): its result tells the outcome.
+    const result = await finishedResult(context, applicationKey);
+    if (result !== null && result.sessionId !== signatureSessionId) return null;
+    return {
+      outcome: { applicationKey, status: result?.outcome ?? 'verifying', restPkiStatus: null },
+      applicationReturnUrl,
+    };
+  }
+
+  log.warn({ err: unanswered }, 'Return not verified in time; recording it for the workflow');
+  await noteReturn(context, workflowId, signatureSessionId).catch((noteError: unknown) =>
+    log.warn({ err: noteError }, 'Return could not be recorded; the session will find out by itself'),
+  );
+  return { outcome: { applicationKey, status: 'verifying', restPkiStatus: null }, applicationReturnUrl };
 }
 
 /** The application's return URL with the outcome added to its query. */

@@ -66,18 +66,19 @@ export function sessionRoutes(context: GatewayContext): FastifyPluginCallbackZod
       },
       async (request, reply) => {
         const { body } = request;
-        const existed = (await withinWait(() => sessions.returnTarget(workflowIdForKey(body.applicationKey)))) !== null;
-        const started = await withinWait(() => sessions.start(body)).catch(async (error: unknown) => {
-          if (!(error instanceof WorkflowUpdateFailedError)) throw error;
-          const reason = await withinWait(() => failureOf(context, workflowIdForKey(body.applicationKey)));
-          throw new SessionNotCreatedError(body.applicationKey, reason, { cause: error });
-        });
+        const { session: started, created } = await withinWait(() => sessions.startOrJoin(body)).catch(
+          async (error: unknown) => {
+            if (!(error instanceof WorkflowUpdateFailedError)) throw error;
+            const reason = await withinWait(() => failureOf(context, workflowIdForKey(body.applicationKey)));
+            throw new SessionNotCreatedError(body.applicationKey, reason, { cause: error });
+          },
+        );
         request.log.info(
-          { applicationKey: started.applicationKey, workflowId: started.workflowId, existed },
-          existed ? 'Session joined' : 'Session started',
+          { applicationKey: started.applicationKey, workflowId: started.workflowId, existed: !created },
+          created ? 'Session started' : 'Session joined',
         );
         return reply
-          .status(existed ? 200 : 201)
+          .status(created ? 201 : 200)
           .header('location', `/api/sessions/${encodeURIComponent(started.applicationKey)}`)
           .send(started);
       },

@@ -4,6 +4,7 @@
  */
 import { type Client } from '@temporalio/client';
 import { type temporal } from '@temporalio/proto';
+import { localActivityMarker } from '../../helpers/local-activity-markers';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
@@ -45,6 +46,45 @@ export function retriedActivities(workflowId: string, events: HistoryEvent[]): R
   });
 }
 
+/** A local activity as its marker records it: the attempt that produced the recorded result, and when. */
+export interface LocalActivityRecord {
+  workflowId: string;
+  activity: string;
+  attempt: number;
+  /** From the first attempt's schedule to the recorded attempt's end, in milliseconds. */
+  spanMs: number;
+  failed: boolean;
+}
+
+/** The local activities of a workflow, read from their markers. */
+export function localActivities(workflowId: string, events: HistoryEvent[]): LocalActivityRecord[] {
+  return events.flatMap((event) => {
+    const marker = localActivityMarker(event);
+    if (marker === null) return [];
+    return [
+      {
+        workflowId,
+        activity: marker.activityType,
+        attempt: marker.attempt,
+        spanMs: marker.completedAtMs - marker.scheduledAtMs,
+        failed: marker.failed,
+      },
+    ];
+  });
+}
+
+/** The local activities of all the sessions. */
+export async function localActivitiesOf(
+  client: Client,
+  sessions: { workflowId: string }[],
+): Promise<LocalActivityRecord[]> {
+  const records: LocalActivityRecord[] = [];
+  for (const { workflowId } of sessions) {
+    records.push(...localActivities(workflowId, await historyEvents(client, workflowId)));
+  }
+  return records;
+}
+
 function timeoutTypeName(type: number | null | undefined): string {
   const names: Record<number, string> = {
     1: 'START_TO_CLOSE',
@@ -60,12 +100,15 @@ export function lostWorkflowTask(events: HistoryEvent[]): boolean {
   return events.some((event) => event.workflowTaskTimedOutEventAttributes || event.workflowTaskFailedEventAttributes);
 }
 
-/** How many of the sessions had work lost to a fault and done again: a workflow task or an activity attempt. */
+/** How many of the sessions had work lost to a fault and done again: a workflow task or an activity attempt, local or not. */
 export async function lostWorkOf(client: Client, sessions: { workflowId: string }[]): Promise<number> {
   let count = 0;
   for (const { workflowId } of sessions) {
     const events = await historyEvents(client, workflowId);
-    if (lostWorkflowTask(events) || retriedActivities(workflowId, events).length > 0) count++;
+    const retried =
+      retriedActivities(workflowId, events).length > 0 ||
+      localActivities(workflowId, events).some((activity) => activity.attempt > 1);
+    if (lostWorkflowTask(events) || retried) count++;
   }
   return count;
 }
