@@ -75,8 +75,8 @@ export function activitySpans(history: History): ActivitySpan[] {
         activityType: local.activityType,
         scheduledMs: local.scheduledAtMs - origin,
         startedMs: null,
-        closedMs: local.completedAtMs - origin,
-        closedEpochMs: local.completedAtMs,
+        closedMs: local.recordedAtMs - origin,
+        closedEpochMs: local.recordedAtMs,
       });
     }
     const scheduled = event.activityTaskScheduledEventAttributes;

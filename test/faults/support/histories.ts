@@ -51,7 +51,7 @@ export interface LocalActivityRecord {
   workflowId: string;
   activity: string;
   attempt: number;
-  /** From the first attempt's schedule to the recorded attempt's end, in milliseconds. */
+  /** From the first attempt's schedule until the result was recorded, in milliseconds. */
   spanMs: number;
   failed: boolean;
 }
@@ -66,7 +66,7 @@ export function localActivities(workflowId: string, events: HistoryEvent[]): Loc
         workflowId,
         activity: marker.activityType,
         attempt: marker.attempt,
-        spanMs: marker.completedAtMs - marker.scheduledAtMs,
+        spanMs: marker.recordedAtMs - marker.scheduledAtMs,
         failed: marker.failed,
       },
     ];
