@@ -46,11 +46,11 @@ export async function startSessionHarness(
   // Workflows left running after a test would keep firing timers with no worker to run them, which stalls time
   // skipping for the tests after it: the harness ends whatever its sessions left running.
   const started: string[] = [];
-  const start = sessions.start.bind(sessions);
-  sessions.start = async (request) => {
-    const session = await start(request);
-    started.push(session.workflowId);
-    return session;
+  const startOrJoin = sessions.startOrJoin.bind(sessions);
+  sessions.startOrJoin = async (request) => {
+    const answer = await startOrJoin(request);
+    started.push(answer.session.workflowId);
+    return answer;
   };
   let running: { worker: Worker; done: Promise<void> } | undefined;
 
