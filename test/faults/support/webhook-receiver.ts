@@ -34,6 +34,9 @@ export async function startWebhookReceiver(
   options: WebhookReceiverOptions = {},
 ): Promise<WebhookReceiver> {
   const deliveries: WebhookDelivery[] = [];
+  // A recording answered 500 for taking too long may still be retrying inside the client: closing waits for it, so
+  // that no call outlives the connection it runs on.
+  const recording = new Set<Promise<void>>();
   const server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -55,7 +58,14 @@ export async function startWebhookReceiver(
       const timeout = new Promise<never>((_, reject) =>
         setTimeout(() => reject(new Error('not recorded in time')), options.recordWaitMs ?? 10_000).unref(),
       );
-      Promise.race([sessions.acceptDocumentSignedWebhook(documentId), timeout]).then(
+      const record = sessions.acceptDocumentSignedWebhook(documentId);
+      const settled = record.then(
+        () => undefined,
+        () => undefined,
+      );
+      recording.add(settled);
+      void settled.finally(() => recording.delete(settled));
+      Promise.race([record, timeout]).then(
         () => answer(options.loseFirstAnswer && first ? 503 : 200),
         () => answer(500),
       );
@@ -67,10 +77,12 @@ export async function startWebhookReceiver(
   return {
     url: `http://127.0.0.1:${address.port}/webhooks`,
     deliveries,
-    close: () =>
-      new Promise((resolve) => {
+    close: async () => {
+      await new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
-      }),
+      });
+      await Promise.all(recording);
+    },
   };
 }
