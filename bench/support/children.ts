@@ -34,11 +34,18 @@ export class ChildStartError extends Error {
   }
 }
 
-/** Spawns `entry` (an absolute path to a .ts file) with `config` and waits for its `ready` message. */
-export async function startChild<T>(entry: string, config: unknown, readyWithinMs = 120_000): Promise<RunningChild<T>> {
+/**
+ * Spawns `entry` (an absolute path to a .ts file) with `config`, and Node.js `flags` before it, and waits for its
+ * `ready` message.
+ */
+export async function startChild<T>(
+  entry: string,
+  config: unknown,
+  { flags = [], readyWithinMs = 120_000 }: { flags?: string[]; readyWithinMs?: number } = {},
+): Promise<RunningChild<T>> {
   const profileDir = process.env[PROFILE_DIR_VARIABLE];
   const profiling = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
-  const child = spawn(process.execPath, [...profiling, '--import', 'tsx', entry], {
+  const child = spawn(process.execPath, [...flags, ...profiling, '--import', 'tsx', entry], {
     env: { ...process.env, [CHILD_CONFIG_VARIABLE]: JSON.stringify(config) },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

@@ -17,6 +17,7 @@ import { type LocalRestPkiOptions } from '../../src/local-restpki';
 import { loadOrCreateTestPki } from '../../src/local-restpki/pki';
 import { FilesystemDocumentStore } from '../../src/storage/filesystem-store';
 import { startBaseline, type RunningBaseline } from '../baseline/app';
+import { WORKER_NODE_FLAGS } from '../../src/worker';
 import { startChild, type RunningChild } from './children';
 import { type RestPkiChildInfo } from './restpki-child';
 import { type WorkerChildConfig } from './worker-child';
@@ -143,15 +144,19 @@ export async function startOurs(
   await mkdir(storeRoot, { recursive: true });
   const store = new FilesystemDocumentStore(storeRoot);
   const taskQueue = `bench-${randomUUID()}`;
-  const worker = await startChild<{ pid: number }>(require.resolve('./worker-child'), {
-    temporalAddress: temporal.address,
-    namespace: temporal.namespace,
-    taskQueue,
-    restPkiUrl: restPki.url,
-    restPkiApiKey: restPki.apiKey,
-    storeRoot,
-    workflowCodePath: codePath,
-  } satisfies WorkerChildConfig);
+  const worker = await startChild<{ pid: number }>(
+    require.resolve('./worker-child'),
+    {
+      temporalAddress: temporal.address,
+      namespace: temporal.namespace,
+      taskQueue,
+      restPkiUrl: restPki.url,
+      restPkiApiKey: restPki.apiKey,
+      storeRoot,
+      workflowCodePath: codePath,
+    } satisfies WorkerChildConfig,
+    { flags: WORKER_NODE_FLAGS },
+  );
   resources.add('the worker', () => worker.stop());
 
   let gateway: Ours['gateway'] = null;

@@ -1,7 +1,7 @@
 /**
- * The signature session worker in a process of its own, as `npm run worker` runs it (default tuning), so that its
- * memory can be read from `/proc` without the benchmark's. The workflow code comes prebuilt from the benchmark, which
- * bundles it once per run.
+ * The signature session worker in a process of its own, as `npm run worker` runs it (default tuning, and the Node.js
+ * flags that the benchmark passes), so that its memory can be read from `/proc` without the benchmark's. The workflow
+ * code comes prebuilt from the benchmark, which bundles it once per run.
  */
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { RestPkiClient } from '../../src/restpki/client';
