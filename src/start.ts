@@ -81,7 +81,8 @@ async function main(): Promise<void> {
     });
     const running = worker.run();
     stops.push(async () => {
-      worker.shutdown();
+      // The SDK shuts the worker down by itself on SIGINT and SIGTERM; a stop for another reason asks it here.
+      if (worker.getState() === 'RUNNING') worker.shutdown();
       await running;
       await connection.close();
     });
