@@ -1,12 +1,16 @@
 /**
  * Downloads every completed document's signed file into the store. Each document is read again first for a fresh
  * file URL (URLs may change between reads and expire). Documents already stored are skipped, so a retry after a crash
- * downloads only what is missing, and no file is ever stored twice.
+ * downloads only what is missing, and no file is ever stored twice. The result lists the documents in the session's
+ * order.
  */
 import { Context } from '@temporalio/activity';
 import { storageKeyFor } from '../storage/document-store';
 import { type StoredSignedDocument } from '../workflows/messages';
 import { type ActivityDependencies } from './index';
+
+/** How many documents of a session are downloaded at once. */
+const PARALLEL_DOWNLOADS = 3;
 
 export interface DownloadSignedDocumentsInput {
   workflowId: string;
@@ -31,8 +35,12 @@ export function downloadSignedDocumentsActivity({ restPki, store }: ActivityDepe
     const session = await restPki.getSession(sessionId, { signal });
     const completed = (session.documents ?? []).filter((document) => document.status === 'Completed');
 
-    const stored: StoredSignedDocument[] = [];
-    for (const summary of completed) {
+    // A few documents at once: their downloads and the syncs that make them durable overlap. Every one is waited for
+    // before the activity answers, so no write outlives a failed attempt; the retry skips what was stored.
+    const stored = new Array<StoredSignedDocument>(completed.length);
+    let done = 0;
+    const storeOne = async (index: number) => {
+      const summary = completed[index]!;
       const key = storageKeyFor({ workflowId, documentId: summary.id, fileName: summary.signedFile?.name });
       let record = await store.stat(key);
       if (!record) {
@@ -45,16 +53,23 @@ export function downloadSignedDocumentsActivity({ restPki, store }: ActivityDepe
           contentType: download.contentType ?? document.signedFile?.mimeType ?? undefined,
         });
       }
-      stored.push({
+      stored[index] = {
         documentId: summary.id,
         fileName: record.fileName,
         signatureType: summary.signatureType ?? null,
         storageKey: record.key,
         sha256: record.sha256,
         size: record.size,
-      });
-      context.heartbeat({ stored: stored.length, of: completed.length });
-    }
+      };
+      context.heartbeat({ stored: ++done, of: completed.length });
+    };
+
+    let next = 0;
+    const lanes = Array.from({ length: Math.min(PARALLEL_DOWNLOADS, completed.length) }, async () => {
+      while (next < completed.length) await storeOne(next++);
+    });
+    const failure = (await Promise.allSettled(lanes)).find((lane) => lane.status === 'rejected');
+    if (failure) throw failure.reason;
     return stored;
   };
 }
