@@ -29,14 +29,17 @@ after(async () => {
   await rig?.close();
 });
 
+let started = 0;
+
 /**
- * Stops the server `OUTAGES` times, 4 to 8 s into the run and after each comeback, for 3 to 8 s each; returns when
- * each outage began and ended.
+ * Stops the server `OUTAGES` times, each once another share of the sessions has started (a third, then two thirds),
+ * so that sessions are always in flight when it goes; each outage lasts 3 to 8 s. Returns when each began and ended.
  */
 async function outages(): Promise<{ from: number; to: number }[]> {
   const windows: { from: number; to: number }[] = [];
   for (let outage = 0; outage < OUTAGES; outage++) {
-    await sleep(4000 + Math.random() * 4000);
+    while (started < ((outage + 1) * SESSIONS) / (OUTAGES + 1)) await sleep(50);
+    await sleep(Math.random() * 1000);
     const from = Date.now();
     await rig.temporal.stopServer();
     await sleep(3000 + Math.random() * 5000);
@@ -52,7 +55,7 @@ test(
   async (t) => {
     const startedAt = Date.now();
 
-    const [driven, windows] = await Promise.all([runSessions(rig.driver, SESSIONS, 8), outages()]);
+    const [driven, windows] = await Promise.all([runSessions(rig.driver, SESSIONS, 8, () => started++), outages()]);
     const results = await resultsOf(rig.driver, driven, 5 * 60_000);
     t.diagnostic(
       `all ${driven.length} sessions ended ${Math.round((Date.now() - startedAt) / 1000)} s after the start`,

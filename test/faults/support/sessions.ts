@@ -234,10 +234,16 @@ export async function startSessions(driver: SessionDriver, count: number, lanes:
 }
 
 /** Starts and plays `count` sessions, kinds in turn, `lanes` at a time. */
-export async function runSessions(driver: SessionDriver, count: number, lanes: number): Promise<DrivenSession[]> {
+export async function runSessions(
+  driver: SessionDriver,
+  count: number,
+  lanes: number,
+  onStarted: (session: DrivenSession) => void = () => undefined,
+): Promise<DrivenSession[]> {
   return inLanes(count, lanes, async (index) => {
     const kind = SESSION_KINDS[index % SESSION_KINDS.length]!;
     const session = await startSession(driver, kind, await requestFor(driver, kind, index));
+    onStarted(session);
     await actOn(driver, session);
     return session;
   });
