@@ -3,6 +3,7 @@
  * fails the benchmark instead of hanging the run.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { inLanes } from '../../src/concurrency';
 
 export { sleep };
 
@@ -56,27 +57,9 @@ export async function inPool<T>(
   task: (index: number) => Promise<T>,
   { limitMs }: { limitMs: number },
 ): Promise<T[]> {
-  const results = new Array<T>(count);
   const deadline = now() + limitMs;
-  let next = 0;
-  let failure: Error | undefined;
-
-  async function lane(): Promise<void> {
-    while (failure === undefined && next < count) {
-      if (now() > deadline) {
-        failure ??= new DeadlineExceededError(`${what} (${next} of ${count} started)`, limitMs);
-        return;
-      }
-      const index = next++;
-      try {
-        results[index] = await task(index);
-      } catch (error) {
-        failure ??= error instanceof Error ? error : new Error(String(error));
-      }
-    }
-  }
-
-  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, () => lane()));
-  if (failure !== undefined) throw failure;
-  return results;
+  return inLanes(count, concurrency, (index) => {
+    if (now() > deadline) throw new DeadlineExceededError(`${what} (${index} of ${count} started)`, limitMs);
+    return task(index);
+  });
 }

@@ -5,6 +5,7 @@
  * order.
  */
 import { Context } from '@temporalio/activity';
+import { inLanes } from '../concurrency';
 import { storageKeyFor } from '../storage/document-store';
 import { type StoredSignedDocument } from '../workflows/messages';
 import { type ActivityDependencies } from './index';
@@ -37,9 +38,8 @@ export function downloadSignedDocumentsActivity({ restPki, store }: ActivityDepe
 
     // A few documents at once: their downloads and the syncs that make them durable overlap. Every one is waited for
     // before the activity answers, so no write outlives a failed attempt; the retry skips what was stored.
-    const stored = new Array<StoredSignedDocument>(completed.length);
     let done = 0;
-    const storeOne = async (index: number) => {
+    return inLanes(completed.length, PARALLEL_DOWNLOADS, async (index): Promise<StoredSignedDocument> => {
       const summary = completed[index]!;
       const key = storageKeyFor({ workflowId, documentId: summary.id, fileName: summary.signedFile?.name });
       let record = await store.stat(key);
@@ -53,7 +53,8 @@ export function downloadSignedDocumentsActivity({ restPki, store }: ActivityDepe
           contentType: download.contentType ?? document.signedFile?.mimeType ?? undefined,
         });
       }
-      stored[index] = {
+      context.heartbeat({ stored: ++done, of: completed.length });
+      return {
         documentId: summary.id,
         fileName: record.fileName,
         signatureType: summary.signatureType ?? null,
@@ -61,15 +62,6 @@ export function downloadSignedDocumentsActivity({ restPki, store }: ActivityDepe
         sha256: record.sha256,
         size: record.size,
       };
-      context.heartbeat({ stored: ++done, of: completed.length });
-    };
-
-    let next = 0;
-    const lanes = Array.from({ length: Math.min(PARALLEL_DOWNLOADS, completed.length) }, async () => {
-      while (next < completed.length) await storeOne(next++);
     });
-    const failure = (await Promise.allSettled(lanes)).find((lane) => lane.status === 'rejected');
-    if (failure) throw failure.reason;
-    return stored;
   };
 }

@@ -13,6 +13,7 @@ import {
   type SignatureSessionsClient,
 } from '../../../src/client/signature-sessions-client';
 import { type DocumentToStart, type StartSessionRequest } from '../../../src/client/start-request';
+import { inLanes } from '../../../src/concurrency';
 import { type SessionOutcome, type SignatureSessionResult } from '../../../src/workflows/messages';
 import { samplePdf, sampleXml } from '../../helpers/documents';
 import { cancelAsUser, signAsUser } from '../../helpers/signing-page';
@@ -209,20 +210,6 @@ export async function redirectUrlOf(driver: SessionDriver, session: DrivenSessio
   );
   if (!state.redirectUrl) throw new Error(`${session.applicationKey} has no redirect URL`);
   return state.redirectUrl;
-}
-
-/** Calls `work` for each index below `count`, `lanes` at a time, and collects what it returns in index order. */
-async function inLanes<T>(count: number, lanes: number, work: (index: number) => Promise<T>): Promise<T[]> {
-  const done: T[] = [];
-  let next = 0;
-  const lane = async () => {
-    while (next < count) {
-      const index = next++;
-      done[index] = await work(index);
-    }
-  };
-  await Promise.all(Array.from({ length: lanes }, lane));
-  return done;
 }
 
 /** Starts `count` sessions, kinds in turn, `lanes` at a time, without acting on them. */
