@@ -25,8 +25,8 @@ import { uniqueId } from '../helpers/temporal';
 import { startFaultGateway, type FaultGateway } from './support/gateway';
 import { historyEvents } from './support/histories';
 import { startFaultRestPki, type FaultRestPki } from './support/restpki';
-import { startFaultTemporal, workflowBundleFile, type FaultTemporal } from './support/temporal';
-import { WorkerChild } from './support/worker-child';
+import { startFaultTemporal, type FaultTemporal } from './support/temporal';
+import { startWorkerChild, type WorkerChild } from './support/worker-child';
 
 const API_TOKEN = 'fault-tests-api-token-5f0c2a9e';
 const WEBHOOK_TOKEN = 'fault-tests-webhook-token-81d3b7c4';
@@ -47,15 +47,7 @@ before(async () => {
   const store = new FilesystemDocumentStore(storeRoot);
   const taskQueue = uniqueId('bad-input');
   sessions = new SignatureSessionsClient({ client: temporal.client, taskQueue, store });
-  worker = new WorkerChild({
-    temporalAddress: temporal.address,
-    taskQueue,
-    restPkiUrl: restPki.url,
-    restPkiApiKey: restPki.apiKey,
-    storeRoot,
-    bundlePath: await workflowBundleFile(),
-  });
-  await worker.start();
+  worker = await startWorkerChild(temporal, restPki, { taskQueue, storeRoot });
   gateway = await startFaultGateway({
     client: temporal.client,
     taskQueue,

@@ -24,8 +24,8 @@ import { pendingActivitiesOf, type PendingActivity } from './support/histories';
 import { checkingClient, startFaultRestPki, type FaultRestPki } from './support/restpki';
 import { patiently, type DrivenSession } from './support/sessions';
 import { checkOutcomes, cleanUpAndInspect, inspectStore } from './support/store-check';
-import { startFaultTemporal, workflowBundleFile, type FaultTemporal } from './support/temporal';
-import { WorkerChild } from './support/worker-child';
+import { startFaultTemporal, type FaultTemporal } from './support/temporal';
+import { startWorkerChild } from './support/worker-child';
 
 /** About 400 KB once signed: more than the full tmpfs has left, less than it holds once the filler is gone. */
 const DOCUMENT_BYTES = 400 * 1024;
@@ -99,15 +99,7 @@ async function failingDownload(session: DrivenSession): Promise<PendingActivity>
  */
 async function sessionThroughFailingStore(t: TestContext, failure: StoreFailure): Promise<void> {
   const taskQueue = uniqueId('store-failure');
-  const worker = new WorkerChild({
-    temporalAddress: temporal.address,
-    taskQueue,
-    restPkiUrl: restPki.url,
-    restPkiApiKey: restPki.apiKey,
-    storeRoot: failure.root,
-    bundlePath: await workflowBundleFile(),
-  });
-  await worker.start();
+  const worker = await startWorkerChild(temporal, restPki, { taskQueue, storeRoot: failure.root });
   try {
     await runThroughFailure(t, failure, taskQueue);
   } finally {

@@ -12,9 +12,9 @@ import { FilesystemDocumentStore } from '../../../src/storage/filesystem-store';
 import { uniqueId } from '../../helpers/temporal';
 import { startFaultRestPki, type FaultRestPki } from './restpki';
 import { type SessionDriver } from './sessions';
-import { startFaultTemporal, workflowBundleFile, type FaultTemporal } from './temporal';
+import { startFaultTemporal, type FaultTemporal } from './temporal';
 import { startWebhookReceiver, type WebhookReceiver, type WebhookReceiverOptions } from './webhook-receiver';
-import { WorkerChild, type WorkerChildOptions } from './worker-child';
+import { startWorkerChild, type WorkerChild, type WorkerChildOptions } from './worker-child';
 
 export interface FaultRigOptions {
   /** Names the task queue and the application keys of the run. */
@@ -52,16 +52,7 @@ export async function startFaultRig(options: FaultRigOptions): Promise<FaultRig>
     { ...restPkiOptions, webhook: { url: receiver.url, retryScheduleMs: webhookRetryScheduleMs } },
     options.restPkiLogLevel,
   );
-  const worker = new WorkerChild({
-    temporalAddress: temporal.address,
-    taskQueue,
-    restPkiUrl: restPki.url,
-    restPkiApiKey: restPki.apiKey,
-    storeRoot,
-    bundlePath: await workflowBundleFile(),
-    ...options.worker,
-  });
-  await worker.start();
+  const worker = await startWorkerChild(temporal, restPki, { taskQueue, storeRoot, ...options.worker });
 
   return {
     temporal,

@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { workflowBundleFile } from './temporal';
 
 export interface WorkerChildOptions {
   temporalAddress: string;
@@ -117,4 +118,24 @@ export class WorkerChild {
     await child.exited;
     clearTimeout(timer);
   }
+}
+
+/**
+ * Starts a worker child on `temporal` and `restPki` with the prebuilt workflow bundle, polling `taskQueue` and storing
+ * under `storeRoot`; `extra` sets the rest of its options.
+ */
+export async function startWorkerChild(
+  temporal: { address: string },
+  restPki: { url: string; apiKey: string },
+  options: Pick<WorkerChildOptions, 'taskQueue' | 'storeRoot'> & Partial<WorkerChildOptions>,
+): Promise<WorkerChild> {
+  const worker = new WorkerChild({
+    temporalAddress: temporal.address,
+    restPkiUrl: restPki.url,
+    restPkiApiKey: restPki.apiKey,
+    bundlePath: await workflowBundleFile(),
+    ...options,
+  });
+  await worker.start();
+  return worker;
 }
